@@ -1,0 +1,65 @@
+// Connectors by name. Built-ins are listed here; third-party connectors load by module
+// specifier ("my-pkg#MyConnector" or "./path/to/file.js#Export").
+import { pathToFileURL } from 'node:url';
+import path from 'node:path';
+import type { Connector } from './types.js';
+import { ConfigError } from './types.js';
+import { SampleConnector } from './sample/connector.js';
+
+export type ConnectorFactory = () => Connector<any>;
+
+const builtIns = new Map<string, ConnectorFactory>([['sample', () => new SampleConnector()]]);
+
+export function registerConnector(name: string, factory: ConnectorFactory): void {
+  builtIns.set(name, factory);
+}
+
+export function connectorNames(): string[] {
+  return [...builtIns.keys()].sort();
+}
+
+export function isConnector(value: unknown): value is Connector<any> {
+  const c = value as Connector<any> | undefined;
+  return (
+    !!c &&
+    typeof c.name === 'string' &&
+    typeof c.retrieveMetadata === 'function' &&
+    typeof c.retrieveData === 'function' &&
+    typeof (c.configSchema as { safeParse?: unknown })?.safeParse === 'function'
+  );
+}
+
+/** Builds a connector by built-in name or module specifier; unknown names give a ConfigError listing the choices. */
+export async function loadConnector(spec: string): Promise<Connector<any>> {
+  const builtIn = builtIns.get(spec);
+  if (builtIn) return builtIn();
+  if (!spec.includes('#')) {
+    throw new ConfigError(
+      `unknown connector "${spec}": built-ins are ${connectorNames().join(', ')}; plugins are named "module#Export"`,
+      ['connector'],
+      { connector: spec },
+    );
+  }
+  const [moduleSpec, exportName] = spec.split('#', 2);
+  const resolved = moduleSpec.startsWith('.') || path.isAbsolute(moduleSpec)
+    ? pathToFileURL(path.resolve(moduleSpec)).href
+    : moduleSpec;
+  let mod: Record<string, unknown>;
+  try {
+    mod = await import(resolved);
+  } catch (err) {
+    throw new ConfigError(`cannot load connector module "${moduleSpec}": ${(err as Error).message}`, ['connector'], {
+      connector: spec,
+    });
+  }
+  const exported = mod[exportName];
+  const instance = typeof exported === 'function' ? new (exported as new () => unknown)() : exported;
+  if (!isConnector(instance)) {
+    throw new ConfigError(
+      `"${spec}" is not a docsync connector (needs name, configSchema, retrieveMetadata, retrieveData)`,
+      ['connector'],
+      { connector: spec },
+    );
+  }
+  return instance;
+}

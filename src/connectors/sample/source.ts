@@ -1,0 +1,136 @@
+// The sample connector's "remote service": a JSON state file in a directory that tests and the
+// demo edit between syncs, with an append-only journal (its change feed) and a call log that
+// lets tests see exactly when the connector talked to the source.
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+
+export interface SampleDoc {
+  title: string;
+  mimeType: string;
+  content: string;
+  version: number;
+  modifiedAt: string;
+}
+
+export interface JournalEntry {
+  seq: number;
+  op: 'upsert' | 'delete';
+  id: string;
+}
+
+export interface SampleState {
+  epoch: number;
+  docs: Record<string, SampleDoc>;
+  journal: JournalEntry[];
+  /** ISO timestamp: every call before it throws RateLimitError. */
+  rateLimitUntil: string | null;
+  /** Document ids whose retrieval fails with the given message. */
+  failures: Record<string, string>;
+}
+
+export interface SampleCall {
+  at: string;
+  op: 'retrieveMetadata' | 'retrieveData';
+  milestone?: unknown;
+  id?: string;
+  outcome: 'ok' | 'rate-limited' | 'failed' | 'not-found';
+}
+
+const emptyState = (): SampleState => ({ epoch: 1, docs: {}, journal: [], rateLimitUntil: null, failures: {} });
+
+export class SampleSource {
+  constructor(readonly dir: string) {}
+
+  private get stateFile(): string {
+    return path.join(this.dir, 'source.json');
+  }
+
+  private get callFile(): string {
+    return path.join(this.dir, 'calls.jsonl');
+  }
+
+  async read(): Promise<SampleState> {
+    try {
+      return JSON.parse(await fs.readFile(this.stateFile, 'utf8')) as SampleState;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return emptyState();
+      throw err;
+    }
+  }
+
+  private async write(state: SampleState): Promise<void> {
+    await fs.mkdir(this.dir, { recursive: true });
+    const tmp = `${this.stateFile}.${process.pid}.${Date.now()}.tmp`;
+    await fs.writeFile(tmp, JSON.stringify(state, null, 2));
+    await fs.rename(tmp, this.stateFile);
+  }
+
+  private async update(change: (state: SampleState) => void): Promise<SampleState> {
+    const state = await this.read();
+    change(state);
+    await this.write(state);
+    return state;
+  }
+
+  private static nextSeq(state: SampleState): number {
+    return (state.journal.at(-1)?.seq ?? 0) + 1;
+  }
+
+  /** Creates or changes a document (its version goes up). */
+  async put(id: string, doc: { title: string; content: string; mimeType?: string }): Promise<void> {
+    await this.update((state) => {
+      const previous = state.docs[id];
+      state.docs[id] = {
+        title: doc.title,
+        content: doc.content,
+        mimeType: doc.mimeType ?? 'text/plain',
+        version: (previous?.version ?? 0) + 1,
+        modifiedAt: new Date().toISOString(),
+      };
+      state.journal.push({ seq: SampleSource.nextSeq(state), op: 'upsert', id });
+    });
+  }
+
+  async remove(id: string): Promise<void> {
+    await this.update((state) => {
+      if (!state.docs[id]) throw new Error(`sample source has no document "${id}"`);
+      delete state.docs[id];
+      state.journal.push({ seq: SampleSource.nextSeq(state), op: 'delete', id });
+    });
+  }
+
+  async rateLimitUntil(until: Date | null): Promise<void> {
+    await this.update((state) => {
+      state.rateLimitUntil = until ? until.toISOString() : null;
+    });
+  }
+
+  async failRetrieval(id: string, message: string | null): Promise<void> {
+    await this.update((state) => {
+      if (message === null) delete state.failures[id];
+      else state.failures[id] = message;
+    });
+  }
+
+  /** Invalidates every cursor handed out so far, like a provider's "reset" error. */
+  async invalidateCursors(): Promise<void> {
+    await this.update((state) => {
+      state.epoch += 1;
+    });
+  }
+
+  async logCall(call: Omit<SampleCall, 'at'>): Promise<void> {
+    await fs.mkdir(this.dir, { recursive: true });
+    await fs.appendFile(this.callFile, JSON.stringify({ at: new Date().toISOString(), ...call }) + '\n');
+  }
+
+  async calls(): Promise<SampleCall[]> {
+    try {
+      const text = await fs.readFile(this.callFile, 'utf8');
+      return text.split('\n').filter(Boolean).map((line) => JSON.parse(line) as SampleCall);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw err;
+    }
+  }
+}

@@ -1,0 +1,135 @@
+// The contract every docsync connector implements (DESIGN §2), plus the typed errors
+// connectors throw. No Temporal import here: activities translate these errors into
+// ApplicationFailures whose `type` is the error class name.
+import type { Readable } from 'node:stream';
+import type { ZodType } from 'zod';
+
+export type JsonPrimitive = string | number | boolean | null;
+export type JsonValue = JsonPrimitive | JsonValue[] | { [key: string]: JsonValue };
+export type JsonObject = { [key: string]: JsonValue };
+
+/** Connector-owned cursor, kept in workflow state. Must stay small (< 16 KiB as JSON). */
+export type Milestone = JsonObject;
+export const MAX_MILESTONE_BYTES = 16 * 1024;
+
+export interface DocMetadata {
+  /** Stable id at the source (Dropbox id, Drive file id, Gmail message id, relative path...). */
+  externalId: string;
+  title: string;
+  path?: string;
+  mimeType?: string;
+  size?: number;
+  /** ISO-8601 timestamp. */
+  modifiedAt?: string;
+  /** Changes whenever the content changes (rev, etag, content hash, historyId...). */
+  version: string;
+  /** Connector-specific, small, JSON-only details needed later by retrieveData. */
+  extra?: JsonObject;
+}
+
+export interface MetadataPage {
+  upserts: DocMetadata[];
+  /** externalIds removed at the source. */
+  deletes: string[];
+  /** Deletions by path prefix (providers like Dropbox report deleted paths, not ids). */
+  deletedPaths?: string[];
+  milestone: Milestone;
+  /** true: more pages are available now; false: caught up, wait for the next sync. */
+  hasMore: boolean;
+  /** The source invalidated the cursor: this page starts a full re-enumeration; sweep afterwards. */
+  reset?: boolean;
+}
+
+export interface DataResult {
+  body: Readable | Buffer;
+  mimeType: string;
+  size?: number;
+}
+
+export interface ConnectorLogger {
+  debug(obj: object | string, msg?: string): void;
+  info(obj: object | string, msg?: string): void;
+  warn(obj: object | string, msg?: string): void;
+  error(obj: object | string, msg?: string): void;
+}
+
+/** Persists credentials a connector refreshed (OAuth access tokens) back to the store. */
+export type CredentialSaver = (secrets: JsonObject) => Promise<void>;
+
+export interface ConnectorContext<Config = unknown> {
+  userId: string;
+  /** Validated config: the non-secret options merged with the decrypted credentials. Never serialized. */
+  config: Config;
+  logger: ConnectorLogger;
+  /** Aborted when the activity is cancelled or times out. */
+  signal: AbortSignal;
+  heartbeat(details?: unknown): void;
+  /** Store refreshed secrets (only the secret fields). A no-op when the sync has no credential ref. */
+  saveCredentials: CredentialSaver;
+}
+
+export interface Connector<Config = unknown> {
+  readonly name: string;
+  readonly configSchema: ZodType<Config>;
+  /** Credentials + reachability check. */
+  ping?(ctx: ConnectorContext<Config>): Promise<void>;
+  retrieveMetadata(ctx: ConnectorContext<Config>, milestone: Milestone): Promise<MetadataPage>;
+  retrieveData(ctx: ConnectorContext<Config>, doc: DocMetadata): Promise<DataResult>;
+}
+
+// ---- typed errors -------------------------------------------------------------------------
+
+export interface ErrorContext {
+  connector?: string;
+  userId?: string;
+  externalId?: string;
+  status?: number;
+}
+
+export class DocsyncError extends Error {
+  readonly context: ErrorContext;
+  constructor(message: string, context: ErrorContext = {}, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.context = context;
+  }
+}
+
+/** The source asked us to slow down; nothing may be called before `retryAt`. */
+export class RateLimitError extends DocsyncError {
+  readonly retryAt: Date;
+  constructor(retryAt: Date, message = `rate limited until ${retryAt.toISOString()}`, context: ErrorContext = {}) {
+    super(message, context);
+    this.retryAt = retryAt;
+  }
+}
+
+/** Credentials are missing, invalid, expired beyond refresh, or revoked. Not retried. */
+export class AuthError extends DocsyncError {}
+
+/** The document (or resource) no longer exists at the source. */
+export class NotFoundError extends DocsyncError {}
+
+/** The configuration is invalid; `fields` names each bad field. Not retried. */
+export class ConfigError extends DocsyncError {
+  readonly fields: string[];
+  constructor(message: string, fields: string[] = [], context: ErrorContext = {}) {
+    super(message, context);
+    this.fields = fields;
+  }
+}
+
+/** The content cannot be extracted (unsupported type, over a size cap...). The doc is skipped. */
+export class UnsupportedContentError extends DocsyncError {}
+
+/** A temporary failure (5xx, timeout, connection reset): retried with backoff. */
+export class TransientError extends DocsyncError {}
+
+/** Error class names that must never be retried by an activity retry policy. */
+export const NON_RETRYABLE_ERROR_TYPES = [
+  'RateLimitError',
+  'AuthError',
+  'NotFoundError',
+  'ConfigError',
+  'UnsupportedContentError',
+] as const;
