@@ -8,6 +8,8 @@ import { SampleSource, type SampleState } from './source.js';
 export const sampleConfigSchema = z.object({
   sourceDir: z.string().min(1),
   pageSize: z.number().int().min(1).max(1000).default(2),
+  /** Simulated latency of each listing call, so tests can stop a worker between pages. */
+  listDelayMs: z.number().int().min(0).max(60_000).default(0),
 });
 export type SampleConfig = z.infer<typeof sampleConfigSchema>;
 
@@ -33,6 +35,7 @@ export class SampleConnector implements Connector<SampleConfig> {
     const milestone = raw as SampleMilestone;
     await this.checkRateLimit(source, state, { op: 'retrieveMetadata', milestone });
     await source.logCall({ op: 'retrieveMetadata', milestone, outcome: 'ok' });
+    if (ctx.config.listDelayMs) await new Promise((r) => setTimeout(r, ctx.config.listDelayMs));
 
     const headSeq = state.journal.at(-1)?.seq ?? 0;
     const cursorValid = milestone.epoch === state.epoch;

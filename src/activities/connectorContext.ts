@@ -1,0 +1,74 @@
+// Builds a connector and its context for one activity call: loads the connector by name,
+// merges non-secret config with decrypted credentials, validates it, and wires heartbeats.
+import { Context } from '@temporalio/activity';
+import type { Logger } from 'pino';
+import { parseConnectorConfig } from '../connectors/config.js';
+import { loadConnector } from '../connectors/registry.js';
+import type { Connector, ConnectorContext, JsonObject } from '../connectors/types.js';
+import { ConfigError } from '../connectors/types.js';
+import type { CredentialStore } from '../store/credentials.js';
+import type { ConnectorRef } from '../workflows/types.js';
+
+export interface PreparedConnector {
+  connector: Connector<unknown>;
+  ctx: ConnectorContext<unknown>;
+}
+
+export async function prepareConnector(
+  ref: ConnectorRef,
+  deps: { credentials?: CredentialStore; logger: Logger },
+): Promise<PreparedConnector> {
+  const connector = await loadConnector(ref.connector);
+  let secrets: JsonObject = {};
+  if (ref.credentialRef) {
+    if (!deps.credentials) {
+      throw new ConfigError('this worker has no credential store (DOCSYNC_SECRET_KEY unset)', ['credentialRef']);
+    }
+    const record = await deps.credentials.load(ref.credentialRef);
+    if (record.connector !== ref.connector || record.userId !== ref.userId) {
+      throw new ConfigError(
+        `credential ref "${ref.credentialRef}" belongs to ${record.connector}/${record.userId}, not ${ref.connector}/${ref.userId}`,
+        ['credentialRef'],
+      );
+    }
+    secrets = record.secrets;
+  }
+  const config = parseConnectorConfig(connector, { ...(ref.config ?? {}), ...secrets });
+  const activity = activityContextOrUndefined();
+  const logger = deps.logger.child({
+    connector: ref.connector,
+    userId: ref.userId,
+    workflowId: activity?.info.workflowExecution?.workflowId,
+    activity: activity?.info.activityType,
+  });
+  const ctx: ConnectorContext<unknown> = {
+    userId: ref.userId,
+    config,
+    logger,
+    signal: activity?.cancellationSignal ?? new AbortController().signal,
+    heartbeat: (details) => activity?.heartbeat(details),
+    saveCredentials: async (patch) => {
+      if (ref.credentialRef && deps.credentials) await deps.credentials.update(ref.credentialRef, patch);
+    },
+  };
+  return { connector, ctx };
+}
+
+function activityContextOrUndefined(): Context | undefined {
+  try {
+    return Context.current();
+  } catch {
+    return undefined;
+  }
+}
+
+/** Heartbeats every `intervalMs` while `work` runs, so a dead worker is noticed within the heartbeat timeout. */
+export async function withHeartbeats<T>(work: () => Promise<T>, intervalMs = 5_000): Promise<T> {
+  const activity = activityContextOrUndefined();
+  const timer = activity ? setInterval(() => activity.heartbeat(), intervalMs) : undefined;
+  try {
+    return await work();
+  } finally {
+    if (timer) clearInterval(timer);
+  }
+}

@@ -1,0 +1,167 @@
+// Thin Temporal activities: build the connector, call it, write results to Postgres and the
+// blob store, and return only ids and counts (document content never enters a payload).
+import type { Pool } from 'pg';
+import type { Logger } from 'pino';
+import type { DocMetadata } from '../connectors/types.js';
+import { MAX_MILESTONE_BYTES, NotFoundError, UnsupportedContentError } from '../connectors/types.js';
+import { extractText } from '../extract/index.js';
+import type { BlobStore } from '../store/blobs.js';
+import type { CredentialStore } from '../store/credentials.js';
+import { inTransaction } from '../store/db.js';
+import type { DocumentRow } from '../store/documents.js';
+import { applyMetadataPage, getDocument, markFailed, markFetched, markGone, markSkipped, sweep } from '../store/documents.js';
+import { recordPage, recordRunError } from '../store/syncRuns.js';
+import type {
+  RecordDocFailureInput,
+  RetrieveDataResult,
+  RetrieveDocInput,
+  RetrieveMetadataInput,
+  RetrieveMetadataResult,
+} from '../workflows/types.js';
+import { prepareConnector, withHeartbeats } from './connectorContext.js';
+import { withTypedFailures } from './failures.js';
+
+export interface ActivityDeps {
+  pool: Pool;
+  blobs: BlobStore;
+  logger: Logger;
+  credentials?: CredentialStore;
+  limits?: { maxBytes?: number; maxTextBytes?: number };
+  tikaUrl?: string;
+}
+
+export const DEFAULT_MAX_BYTES = 100 * 1024 * 1024;
+export const DEFAULT_MAX_TEXT_BYTES = 10 * 1024 * 1024;
+
+export function createActivities(deps: ActivityDeps) {
+  const maxBytes = deps.limits?.maxBytes ?? DEFAULT_MAX_BYTES;
+  const maxTextBytes = deps.limits?.maxTextBytes ?? DEFAULT_MAX_TEXT_BYTES;
+
+  async function retrieveMetadata(input: RetrieveMetadataInput): Promise<RetrieveMetadataResult> {
+    return withTypedFailures(() =>
+      withHeartbeats(async () => {
+        const { connector, ctx } = await prepareConnector(input, deps);
+        const page = await connector.retrieveMetadata(ctx, input.milestone);
+        const milestoneBytes = Buffer.byteLength(JSON.stringify(page.milestone ?? null), 'utf8');
+        if (!page.milestone || milestoneBytes > MAX_MILESTONE_BYTES) {
+          throw new Error(
+            `connector "${input.connector}" returned a milestone of ${milestoneBytes} bytes (limit ${MAX_MILESTONE_BYTES}): keep cursors small and state in the store`,
+          );
+        }
+        const key = { connector: input.connector, userId: input.userId };
+        const sweepId = input.sweep || page.reset ? input.syncRunId : undefined;
+        const written = await inTransaction(deps.pool, async (client) => {
+          const result = await applyMetadataPage(client, {
+            ...key,
+            upserts: page.upserts,
+            deletes: page.deletes,
+            deletedPaths: page.deletedPaths,
+            sweepId,
+          });
+          const swept = !page.hasMore && sweepId ? await sweep(client, key, sweepId) : 0;
+          await recordPage(client, {
+            runId: input.syncRunId,
+            ...key,
+            workflowId: input.workflowId,
+            pageNo: input.pageNo,
+            upserted: result.upserted,
+            deleted: result.deleted + swept,
+            fullListing: Boolean(sweepId),
+            finished: !page.hasMore,
+          });
+          return { ...result, deleted: result.deleted + swept };
+        });
+        ctx.logger.info(
+          { page: input.pageNo, listed: page.upserts.length, upserted: written.upserted, deleted: written.deleted, toFetch: written.toFetch.length, hasMore: page.hasMore },
+          'metadata page stored',
+        );
+        return { ...written, milestone: page.milestone, hasMore: page.hasMore, reset: Boolean(page.reset) };
+      }),
+    );
+  }
+
+  async function retrieveData(input: RetrieveDocInput): Promise<RetrieveDataResult> {
+    return withTypedFailures(() =>
+      withHeartbeats(async () => {
+        const key = { connector: input.connector, userId: input.userId };
+        const { externalId, version } = input.doc;
+        const row = await getDocument(deps.pool, key, externalId);
+        if (!row || row.deleted_at) return { outcome: 'deleted' };
+        if (row.version !== version) return { outcome: 'superseded' };
+        if (row.fetched_version === version && (row.status === 'fetched' || row.status === 'skipped')) {
+          return { outcome: 'unchanged' };
+        }
+        const { connector, ctx } = await prepareConnector(input, deps);
+        let data;
+        try {
+          data = await connector.retrieveData(ctx, toMetadata(row));
+        } catch (err) {
+          if (err instanceof NotFoundError) {
+            await markGone(deps.pool, key, externalId);
+            return { outcome: 'deleted' };
+          }
+          if (err instanceof UnsupportedContentError) return skip(err.message);
+          throw err;
+        }
+
+        async function skip(reason: string): Promise<RetrieveDataResult> {
+          await markSkipped(deps.pool, key, externalId, version, reason);
+          ctx.logger.info({ externalId, reason }, 'document skipped');
+          return { outcome: 'skipped', reason };
+        }
+
+        let blob;
+        try {
+          blob = await deps.blobs.put(data.body, { maxBytes, signal: ctx.signal });
+        } catch (err) {
+          if (err instanceof UnsupportedContentError) return skip(err.message);
+          throw err;
+        }
+        const mimeType = data.mimeType || row.mime_type || 'application/octet-stream';
+        const content = { version, sha256: blob.sha256, size: blob.size, mimeType };
+        if (blob.sha256 === row.content_sha256 && row.text !== null) {
+          // Same bytes as before: keep the stored text, skip extraction.
+          await markFetched(deps.pool, key, externalId, { ...content, text: null, truncated: row.text_truncated });
+          return { outcome: 'unchanged', sha256: blob.sha256, size: blob.size };
+        }
+        let extracted;
+        try {
+          extracted = await extractText(blob.path, mimeType, { maxTextBytes, signal: ctx.signal });
+        } catch (err) {
+          if (err instanceof UnsupportedContentError) return skip(err.message);
+          throw err;
+        }
+        await markFetched(deps.pool, key, externalId, { ...content, text: extracted.text, truncated: extracted.truncated });
+        return {
+          outcome: 'fetched',
+          sha256: blob.sha256,
+          size: blob.size,
+          textBytes: Buffer.byteLength(extracted.text, 'utf8'),
+        };
+      }),
+    );
+  }
+
+  /** The last word on a document whose retrieval kept failing: recorded on its row, never fatal to the sync. */
+  async function recordDocFailure(input: RecordDocFailureInput): Promise<void> {
+    const key = { connector: input.connector, userId: input.userId };
+    const changed = await markFailed(deps.pool, key, input.doc.externalId, input.doc.version, input.error);
+    if (changed && input.syncRunId) await recordRunError(deps.pool, input.syncRunId);
+    deps.logger.warn({ connector: input.connector, userId: input.userId, externalId: input.doc.externalId, error: input.error }, 'document failed');
+  }
+
+  return { retrieveMetadata, retrieveData, recordDocFailure };
+}
+
+function toMetadata(row: DocumentRow): DocMetadata {
+  return {
+    externalId: row.external_id,
+    title: row.title,
+    path: row.path ?? undefined,
+    mimeType: row.mime_type ?? undefined,
+    size: row.size === null ? undefined : Number(row.size),
+    modifiedAt: row.modified_at?.toISOString(),
+    version: row.version,
+    extra: row.extra ?? undefined,
+  };
+}

@@ -1,0 +1,116 @@
+// Turns Dropbox failures (SDK DropboxResponseError, our own streaming responses, network
+// errors) into docsync's typed errors. Messages name connector, route, status and the
+// Dropbox error tag; never tokens, secrets or URLs.
+import {
+  AuthError,
+  ConfigError,
+  DocsyncError,
+  NotFoundError,
+  RateLimitError,
+  TransientError,
+  type ErrorContext,
+} from '../types.js';
+import { resolveRetryAt } from '../shared/retry-after.js';
+import { bodyExcerpt, redactSecrets } from '../shared/redact-secrets.js';
+
+export const CONNECTOR_NAME = 'dropbox';
+
+/** A Dropbox API error that fits no typed class (other 4xx): retried like any plain error. */
+export class DropboxApiError extends DocsyncError {
+  constructor(
+    message: string,
+    context: ErrorContext,
+    /** First tag of the error union ("reset", "path", "unsupported_file"...). */
+    readonly tag: string | undefined,
+  ) {
+    super(message, context);
+  }
+}
+
+export interface DropboxErrorScope {
+  /** "files/list_folder", "files/download", "oauth2/token"... */
+  route: string;
+  userId: string;
+  externalId?: string;
+  /** Values to scrub from any text copied into a message. */
+  secrets: string[];
+}
+
+/** The shape of the SDK's DropboxResponseError (its typings do not declare it an Error). */
+export interface DropboxHttpFailure {
+  status: number;
+  headers?: { get(name: string): string | null };
+  /** Parsed JSON body, or the raw text when it was not JSON. */
+  error: unknown;
+}
+
+export function isDropboxHttpFailure(err: unknown): err is DropboxHttpFailure {
+  return (
+    typeof err === 'object' && err !== null && typeof (err as DropboxHttpFailure).status === 'number' && 'error' in err
+  );
+}
+
+/** Tag path of the error union: ["path", "not_found"], ["reset"], ["expired_access_token"]. */
+export function dropboxErrorTags(err: unknown): string[] {
+  if (!isDropboxHttpFailure(err)) return [];
+  const body = err.error as { error?: unknown } | string | null;
+  if (!body || typeof body !== 'object') return [];
+  if (typeof body.error === 'string') return [body.error]; // oauth2/token: {error: "invalid_grant"}
+  const tags: string[] = [];
+  let node = body.error as Record<string, unknown> | undefined;
+  if (node && !node['.tag'] && typeof node.reason === 'object') node = node.reason as Record<string, unknown>; // 429
+  while (node && typeof node === 'object' && typeof node['.tag'] === 'string') {
+    const tag = node['.tag'] as string;
+    tags.push(tag);
+    node = node[tag] as Record<string, unknown> | undefined;
+  }
+  return tags;
+}
+
+export function isExpiredTokenError(err: unknown): boolean {
+  return isDropboxHttpFailure(err) && err.status === 401 && dropboxErrorTags(err)[0] === 'expired_access_token';
+}
+
+export function toDocsyncError(err: unknown, scope: DropboxErrorScope): unknown {
+  if (err instanceof DocsyncError) return err;
+  if ((err as Error)?.name === 'AbortError') return err;
+  const context: ErrorContext = { connector: CONNECTOR_NAME, userId: scope.userId, externalId: scope.externalId };
+  const where = `dropbox ${scope.route} for user ${scope.userId}${scope.externalId ? ` (doc ${scope.externalId})` : ''}`;
+  if (!isDropboxHttpFailure(err)) {
+    const message = redactSecrets(err instanceof Error ? err.message : String(err), scope.secrets);
+    return new DocsyncError(`${where} failed: ${message}`, context, { cause: err });
+  }
+
+  const { status } = err;
+  const tags = dropboxErrorTags(err);
+  const detail = describeBody(err, tags, scope.secrets);
+  const message = `${where} failed: HTTP ${status}${detail ? ` ${detail}` : ''}`;
+  const withStatus: ErrorContext = { ...context, status };
+  const retryAfterHeader = err.headers?.get('retry-after') ?? null;
+
+  if (status === 429 || (status === 503 && retryAfterHeader)) {
+    const body = err.error as { error?: { retry_after?: unknown } } | null;
+    const retryAt = resolveRetryAt({ header: retryAfterHeader, bodySeconds: body?.error?.retry_after });
+    return new RateLimitError(retryAt, `${message}; retry at ${retryAt.toISOString()}`, withStatus);
+  }
+  if (scope.route === 'oauth2/token' && status < 500) {
+    return new AuthError(`${message}: the refresh token or app credentials were rejected`, withStatus);
+  }
+  if (status === 401 || status === 403) return new AuthError(message, withStatus);
+  if (status >= 500) return new TransientError(message, withStatus);
+  if (status === 409 && tags[0] === 'path' && tags[1] === 'not_found') {
+    if (scope.route.startsWith('files/list_folder')) {
+      return new ConfigError(`${message}: rootPath does not exist`, ['rootPath'], withStatus);
+    }
+    return new NotFoundError(message, withStatus);
+  }
+  return new DropboxApiError(message, withStatus, tags[0]);
+}
+
+function describeBody(err: DropboxHttpFailure, tags: string[], secrets: string[]): string {
+  const body = err.error;
+  if (typeof body === 'string') return bodyExcerpt(body, secrets);
+  const summary = (body as { error_summary?: unknown } | null)?.error_summary;
+  if (typeof summary === 'string') return bodyExcerpt(summary, secrets);
+  return tags.length ? tags.join('/') : '';
+}

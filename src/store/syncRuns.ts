@@ -1,0 +1,58 @@
+// The sync_runs import log: one row per sync cycle (from wake-up to caught up), updated
+// idempotently page by page so activity retries never double-count.
+import type { Queryable } from './db.js';
+
+export interface PageRecord {
+  runId: string;
+  connector: string;
+  userId: string;
+  workflowId?: string;
+  pageNo: number;
+  upserted: number;
+  deleted: number;
+  fullListing: boolean;
+  finished: boolean;
+}
+
+export async function recordPage(db: Queryable, page: PageRecord): Promise<void> {
+  await db.query(
+    `INSERT INTO sync_runs AS r (id, connector, user_id, workflow_id, pages, upserts, deletes, full_listing,
+                                 finished_at, outcome)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, CASE WHEN $9 THEN now() END, CASE WHEN $9 THEN 'completed' ELSE 'running' END)
+     ON CONFLICT (id) DO UPDATE SET
+       pages = GREATEST(r.pages, EXCLUDED.pages),
+       upserts = r.upserts + EXCLUDED.upserts,
+       deletes = r.deletes + EXCLUDED.deletes,
+       full_listing = r.full_listing OR EXCLUDED.full_listing,
+       finished_at = COALESCE(r.finished_at, EXCLUDED.finished_at),
+       outcome = CASE WHEN $9 THEN 'completed' ELSE r.outcome END`,
+    [page.runId, page.connector, page.userId, page.workflowId ?? null, page.pageNo, page.upserted, page.deleted,
+      page.fullListing, page.finished],
+  );
+}
+
+export async function recordRunError(db: Queryable, runId: string): Promise<void> {
+  await db.query('UPDATE sync_runs SET errors = errors + 1 WHERE id = $1', [runId]);
+}
+
+export interface SyncRunRow {
+  id: string;
+  connector: string;
+  user_id: string;
+  started_at: Date;
+  finished_at: Date | null;
+  pages: number;
+  upserts: number;
+  deletes: number;
+  errors: number;
+  full_listing: boolean;
+  outcome: string;
+}
+
+export async function listSyncRuns(db: Queryable, connector: string, userId: string): Promise<SyncRunRow[]> {
+  const result = await db.query<SyncRunRow>(
+    'SELECT * FROM sync_runs WHERE connector = $1 AND user_id = $2 ORDER BY started_at',
+    [connector, userId],
+  );
+  return result.rows;
+}

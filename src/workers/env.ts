@@ -1,0 +1,28 @@
+// Worker settings from the environment, validated with zod so a bad value names its variable.
+import { z } from 'zod';
+import { ConfigError } from '../connectors/types.js';
+
+const envSchema = z.object({
+  TEMPORAL_ADDRESS: z.string().default('localhost:7233'),
+  TEMPORAL_NAMESPACE: z.string().default('default'),
+  DOCSYNC_TASK_QUEUE: z.string().default('docsync'),
+  DATABASE_URL: z.string().min(1, 'DATABASE_URL is required (postgres://user@host:port/db)'),
+  DOCSYNC_BLOB_DIR: z.string().default('.docsync/blobs'),
+  DOCSYNC_SECRET_KEY: z.string().optional(),
+  DOCSYNC_MAX_BYTES: z.coerce.number().int().positive().optional(),
+  DOCSYNC_MAX_TEXT_BYTES: z.coerce.number().int().positive().optional(),
+  DOCSYNC_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().positive().default(20),
+  DOCSYNC_DB_POOL_MAX: z.coerce.number().int().positive().default(10),
+  TIKA_URL: z.string().url().optional(),
+  LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info'),
+});
+
+export type WorkerEnv = z.infer<typeof envSchema>;
+
+export function readWorkerEnv(env: NodeJS.ProcessEnv = process.env): WorkerEnv {
+  const parsed = envSchema.safeParse(env);
+  if (parsed.success) return parsed.data;
+  const fields = parsed.error.issues.map((i) => i.path.join('.'));
+  const detail = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+  throw new ConfigError(`invalid worker environment: ${detail}`, fields);
+}

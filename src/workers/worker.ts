@@ -1,0 +1,53 @@
+// Builds the docsync worker: workflows bundled from src/workflows, activities wired to a real
+// Postgres pool, blob store and credential store.
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { Pool } from 'pg';
+import type { Logger } from 'pino';
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { createActivities, type ActivityDeps } from '../activities/index.js';
+import { BlobStore } from '../store/blobs.js';
+import type { CredentialStore } from '../store/credentials.js';
+
+export interface DocsyncWorkerOptions {
+  connection: NativeConnection;
+  namespace: string;
+  taskQueue: string;
+  pool: Pool;
+  blobDir: string;
+  logger: Logger;
+  credentials?: CredentialStore;
+  limits?: ActivityDeps['limits'];
+  tikaUrl?: string;
+  /** Pre-bundled workflow code (tests bundle once and reuse it). */
+  workflowBundle?: WorkerOptions['workflowBundle'];
+  maxConcurrentActivityTaskExecutions?: number;
+  maxConcurrentWorkflowTaskExecutions?: number;
+  shutdownGraceTime?: WorkerOptions['shutdownGraceTime'];
+}
+
+export function workflowsPath(): string {
+  const ts = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+  return existsSync(ts) ? ts : fileURLToPath(new URL('../workflows/index.js', import.meta.url));
+}
+
+export async function createDocsyncWorker(options: DocsyncWorkerOptions): Promise<Worker> {
+  const activities = createActivities({
+    pool: options.pool,
+    blobs: new BlobStore(options.blobDir),
+    logger: options.logger,
+    credentials: options.credentials,
+    limits: options.limits,
+    tikaUrl: options.tikaUrl,
+  });
+  return Worker.create({
+    connection: options.connection,
+    namespace: options.namespace,
+    taskQueue: options.taskQueue,
+    activities,
+    ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: workflowsPath() }),
+    maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions ?? 20,
+    maxConcurrentWorkflowTaskExecutions: options.maxConcurrentWorkflowTaskExecutions ?? 40,
+    shutdownGraceTime: options.shutdownGraceTime ?? '30 seconds',
+  });
+}

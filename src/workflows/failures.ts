@@ -1,0 +1,45 @@
+// How workflows read activity failures: the activity layer encodes connector errors as
+// ApplicationFailures whose `type` is the error class name (see activities/failures.ts).
+import { ActivityFailure, ApplicationFailure, type ActivityOptions } from '@temporalio/workflow';
+
+export const NON_RETRYABLE = ['RateLimitError', 'AuthError', 'NotFoundError', 'ConfigError', 'UnsupportedContentError'];
+
+export const METADATA_ACTIVITY_OPTIONS: ActivityOptions = {
+  startToCloseTimeout: '10 minutes',
+  heartbeatTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 8, nonRetryableErrorTypes: NON_RETRYABLE },
+};
+
+export const DATA_ACTIVITY_OPTIONS: ActivityOptions = {
+  startToCloseTimeout: '60 minutes',
+  heartbeatTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE },
+};
+
+export type ClassifiedFailure =
+  | { kind: 'rate-limit'; retryAt: Date; message: string }
+  | { kind: 'auth'; message: string }
+  | { kind: 'config'; message: string; details: unknown[] }
+  | { kind: 'not-found'; message: string }
+  | { kind: 'other'; message: string };
+
+export function classifyFailure(err: unknown): ClassifiedFailure {
+  const cause = err instanceof ActivityFailure ? err.cause : err;
+  const message = cause instanceof Error ? cause.message : String(cause);
+  if (!(cause instanceof ApplicationFailure)) return { kind: 'other', message };
+  switch (cause.type) {
+    case 'RateLimitError': {
+      const details = (cause.details?.[0] ?? {}) as { retryAt?: string };
+      const retryAt = details.retryAt ? new Date(details.retryAt) : new Date(Date.now() + 60_000);
+      return { kind: 'rate-limit', retryAt: isNaN(retryAt.getTime()) ? new Date(Date.now() + 60_000) : retryAt, message };
+    }
+    case 'AuthError':
+      return { kind: 'auth', message };
+    case 'ConfigError':
+      return { kind: 'config', message, details: [...(cause.details ?? [])] };
+    case 'NotFoundError':
+      return { kind: 'not-found', message };
+    default:
+      return { kind: 'other', message };
+  }
+}

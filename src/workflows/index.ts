@@ -1,0 +1,3 @@
+// Workflow entry point bundled for the worker.
+export { syncUser } from './syncUser.js';
+export { retrieveDoc } from './retrieveDoc.js';

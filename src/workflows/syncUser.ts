@@ -1,0 +1,281 @@
+// syncUser: one long-lived workflow per (connector, user). It pages through the connector's
+// change feed, keeps the milestone in workflow state, fans documents out to retrieveDoc
+// children in a sliding window, and turns rate limits into durable timers.
+import {
+  ApplicationFailure,
+  condition,
+  continueAsNew,
+  allHandlersFinished,
+  ParentClosePolicy,
+  proxyActivities,
+  setHandler,
+  startChild,
+  upsertSearchAttributes,
+  uuid4,
+  workflowInfo,
+} from '@temporalio/workflow';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import type * as activities from '../activities/index.js';
+import {
+  cancelSignal,
+  docDoneSignal,
+  docWorkflowId,
+  pauseSignal,
+  resumeSignal,
+  resyncSignal,
+  searchAttributes,
+  statusQuery,
+  syncNowSignal,
+} from './definitions.js';
+import { classifyFailure, METADATA_ACTIVITY_OPTIONS } from './failures.js';
+import { retrieveDoc } from './retrieveDoc.js';
+import type { CarriedState, DocDone, DocRef, Phase, RetrieveMetadataResult, SyncCounters, SyncOptions, SyncStatus, SyncUserInput } from './types.js';
+
+const { retrieveMetadata } = proxyActivities<ReturnType<typeof activities.createActivities>>(METADATA_ACTIVITY_OPTIONS);
+
+const DEFAULTS: Required<SyncOptions> = {
+  syncIntervalSeconds: 3600,
+  maxInFlight: 20,
+  pagesPerRun: 200,
+  maxHistoryEvents: 8000,
+  once: false,
+  docMaxAttempts: 5,
+  searchAttributes: true,
+};
+
+const emptyCounters = (): SyncCounters => ({
+  pages: 0, listed: 0, fetched: 0, unchanged: 0, skipped: 0, failed: 0, deleted: 0, rateLimitWaits: 0,
+});
+
+export interface SyncUserResult {
+  counters: SyncCounters;
+  phase: Phase;
+}
+
+export async function syncUser(input: SyncUserInput): Promise<SyncUserResult> {
+  const opts: Required<SyncOptions> = { ...DEFAULTS, ...stripUndefined(input.options ?? {}) };
+  const info = workflowInfo();
+  const carried = input.carried;
+  const state: CarriedState = carried ?? {
+    milestone: {},
+    counters: emptyCounters(),
+    inFlight: [],
+    pageNo: 0,
+    sweeping: false,
+    paused: false,
+    syncRequested: false,
+    runs: 0,
+  };
+  const inFlight = new Set(state.inFlight);
+  let phase: Phase = state.paused ? 'paused' : 'starting';
+  let nextSyncAt: Date | undefined;
+  let waitReason: string | undefined;
+  let cancelled = false;
+  let resumeRequested = false;
+  let resyncRequested = false;
+  let pagesThisRun = 0;
+  const runStartedAt = Date.now();
+  const fetchedAtStart = state.counters.fetched + state.counters.unchanged + state.counters.skipped + state.counters.failed;
+
+  const ref = {
+    connector: input.connector,
+    userId: input.userId,
+    credentialRef: input.credentialRef,
+    config: input.config,
+    workflowId: info.workflowId,
+  };
+
+  function setPhase(next: Phase, reason?: string, wakeAt?: Date): void {
+    waitReason = reason;
+    const changed = next !== phase || wakeAt?.getTime() !== nextSyncAt?.getTime();
+    phase = next;
+    nextSyncAt = wakeAt;
+    if (changed && opts.searchAttributes) {
+      upsertSearchAttributes([
+        { key: searchAttributes.phase, value: next },
+        { key: searchAttributes.nextSyncAt, value: wakeAt ?? null },
+      ]);
+    }
+  }
+
+  function onDocDone(done: DocDone): void {
+    if (!inFlight.delete(done.childId)) return;
+    const key = done.outcome === 'superseded' ? 'unchanged' : done.outcome;
+    state.counters[key] += 1;
+  }
+
+  setHandler(statusQuery, (): SyncStatus => {
+    const processed = state.counters.fetched + state.counters.unchanged + state.counters.skipped + state.counters.failed - fetchedAtStart;
+    const elapsed = (Date.now() - runStartedAt) / 1000;
+    return {
+      workflowId: info.workflowId,
+      connector: input.connector,
+      userId: input.userId,
+      phase,
+      counters: { ...state.counters },
+      inFlight: inFlight.size,
+      nextSyncAt: nextSyncAt?.toISOString(),
+      waitReason,
+      lastError: state.lastError,
+      lastSyncAt: state.lastSyncAt,
+      syncRunId: state.syncRunId,
+      etaSeconds: processed > 0 && inFlight.size > 0 ? Math.round((inFlight.size * elapsed) / processed) : undefined,
+      runsSoFar: state.runs,
+    };
+  });
+  setHandler(syncNowSignal, () => void (state.syncRequested = true));
+  setHandler(pauseSignal, () => void (state.paused = true));
+  setHandler(resumeSignal, () => {
+    state.paused = false;
+    resumeRequested = true;
+  });
+  setHandler(resyncSignal, () => {
+    resyncRequested = true;
+    state.syncRequested = true;
+  });
+  setHandler(cancelSignal, () => void (cancelled = true));
+  setHandler(docDoneSignal, onDocDone);
+
+  if (opts.searchAttributes && !carried) {
+    upsertSearchAttributes([
+      { key: searchAttributes.connector, value: input.connector },
+      { key: searchAttributes.user, value: input.userId },
+    ]);
+  }
+
+  async function startDoc(doc: DocRef): Promise<void> {
+    const childId = docWorkflowId(input.connector, input.userId, doc.externalId, doc.version);
+    if (inFlight.has(childId)) return;
+    await condition(() => inFlight.size < opts.maxInFlight || cancelled);
+    if (cancelled) return;
+    inFlight.add(childId);
+    try {
+      const child = await startChild(retrieveDoc, {
+        workflowId: childId,
+        args: [{ ...ref, doc, parentWorkflowId: info.workflowId, syncRunId: state.syncRunId, maxAttempts: opts.docMaxAttempts }],
+        parentClosePolicy: ParentClosePolicy.ABANDON,
+      });
+      // Completion in this run; the docDone signal covers children that outlive it (continue-as-new).
+      child.result().then(
+        (outcome) => onDocDone({ childId, outcome }),
+        () => onDocDone({ childId, outcome: 'failed' }),
+      );
+    } catch (err) {
+      // Already running for this exact version: it will signal us when done.
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    }
+  }
+
+  /** Waits out a failed listing call (durably); a bad config fails the workflow instead. */
+  async function recoverFrom(err: unknown): Promise<void> {
+    const failure = classifyFailure(err);
+    state.lastError = failure.message;
+    if (failure.kind === 'config') {
+      throw ApplicationFailure.nonRetryable(failure.message, 'ConfigError', failure.details);
+    }
+    if (failure.kind === 'rate-limit') {
+      state.counters.rateLimitWaits += 1;
+      setPhase('rate-limited', `source rate limit until ${failure.retryAt.toISOString()}`, failure.retryAt);
+      // A durable timer: survives worker and server restarts, and nothing calls the source before it fires.
+      await condition(() => cancelled, Math.max(failure.retryAt.getTime() - Date.now(), 1));
+      return;
+    }
+    if (failure.kind === 'auth') {
+      setPhase('auth-failed', 'credentials rejected: fix them and send the resume signal');
+      await condition(() => resumeRequested || cancelled);
+      resumeRequested = false;
+      return;
+    }
+    const retryAt = new Date(Date.now() + opts.syncIntervalSeconds * 1000);
+    setPhase('failed', 'listing failed after retries: waiting for resume, syncNow or the next interval', retryAt);
+    await condition(() => resumeRequested || state.syncRequested || cancelled, opts.syncIntervalSeconds * 1000);
+    resumeRequested = false;
+    state.syncRequested = false;
+  }
+
+  async function idleUntilNextSync(): Promise<void> {
+    if (inFlight.size > 0) setPhase('fetching', `${inFlight.size} documents in flight`);
+    if (opts.once) {
+      await condition(() => inFlight.size === 0 || cancelled);
+      return;
+    }
+    const wakeAt = new Date(Date.now() + opts.syncIntervalSeconds * 1000);
+    const idleOrFetching = () => {
+      if (inFlight.size === 0 && phase === 'fetching') setPhase('idle', 'caught up: waiting for the next sync', wakeAt);
+      return state.syncRequested || cancelled || state.paused;
+    };
+    if (inFlight.size === 0) setPhase('idle', 'caught up: waiting for the next sync', wakeAt);
+    await condition(idleOrFetching, Math.max(wakeAt.getTime() - Date.now(), 1));
+    state.syncRequested = false;
+  }
+
+  function shouldContinueAsNew(): boolean {
+    const now = workflowInfo();
+    return pagesThisRun >= opts.pagesPerRun || now.continueAsNewSuggested || now.historyLength >= opts.maxHistoryEvents;
+  }
+
+  while (!cancelled) {
+    if (state.paused) {
+      setPhase('paused', 'paused by signal: send resume to continue');
+      await condition(() => !state.paused || cancelled);
+      continue;
+    }
+    if (resyncRequested) {
+      resyncRequested = false;
+      state.milestone = {};
+      state.syncRunId = undefined;
+    }
+    if (!state.syncRunId) {
+      state.syncRunId = uuid4();
+      state.pageNo = 0;
+      state.sweeping = Object.keys(state.milestone).length === 0;
+    }
+    setPhase('listing');
+    let page: RetrieveMetadataResult;
+    try {
+      page = await retrieveMetadata({
+        ...ref,
+        milestone: state.milestone,
+        syncRunId: state.syncRunId,
+        pageNo: state.pageNo + 1,
+        sweep: state.sweeping,
+      });
+    } catch (err) {
+      await recoverFrom(err);
+      continue;
+    }
+    state.lastError = undefined;
+    state.milestone = page.milestone;
+    state.pageNo += 1;
+    pagesThisRun += 1;
+    state.counters.pages += 1;
+    state.counters.listed += page.upserted;
+    state.counters.deleted += page.deleted;
+    if (page.reset) state.sweeping = true;
+    for (const doc of page.toFetch) {
+      await startDoc(doc);
+      if (cancelled) break;
+    }
+    if (!page.hasMore) {
+      state.syncRunId = undefined;
+      state.sweeping = false;
+      state.lastSyncAt = new Date().toISOString();
+      await idleUntilNextSync();
+      if (opts.once) break;
+    }
+    if (shouldContinueAsNew() && !cancelled) {
+      await condition(allHandlersFinished);
+      return continueAsNew<typeof syncUser>({
+        ...input,
+        carried: { ...state, inFlight: [...inFlight], runs: state.runs + 1 },
+      });
+    }
+  }
+  setPhase(cancelled ? 'cancelled' : 'idle', cancelled ? 'cancelled by signal' : 'one-off sync finished');
+  await condition(allHandlersFinished);
+  return { counters: state.counters, phase };
+}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

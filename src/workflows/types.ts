@@ -1,0 +1,135 @@
+// Types shared by the workflows and the activities they call. Pure: no runtime imports.
+import type { JsonObject, Milestone } from '../connectors/types.js';
+import type { DocRef } from '../store/documents.js';
+
+export type { DocRef, JsonObject, Milestone };
+
+export const DEFAULT_TASK_QUEUE = 'docsync';
+
+export type Phase = 'starting' | 'listing' | 'fetching' | 'idle' | 'rate-limited' | 'paused' | 'failed' | 'auth-failed' | 'cancelled';
+
+export interface SyncOptions {
+  /** Seconds between syncs once caught up (a `syncNow` signal starts one earlier). Default 3600. */
+  syncIntervalSeconds?: number;
+  /** Sliding window: retrieveDoc children running at once. Default 20. */
+  maxInFlight?: number;
+  /** Continue-as-new after this many listing pages in one run. Default 200. */
+  pagesPerRun?: number;
+  /** Continue-as-new once history has this many events. Default 8000. */
+  maxHistoryEvents?: number;
+  /** Stop after the first caught-up sync once no document is in flight (one-off syncs, demos). */
+  once?: boolean;
+  /** Attempts of one document's download before it is recorded as failed. Default 5. */
+  docMaxAttempts?: number;
+  /** Upsert Docsync* search attributes (the namespace must have them registered). Default true. */
+  searchAttributes?: boolean;
+}
+
+export interface SyncCounters {
+  pages: number;
+  listed: number;
+  fetched: number;
+  unchanged: number;
+  skipped: number;
+  failed: number;
+  deleted: number;
+  rateLimitWaits: number;
+}
+
+/** What one run hands to the next through continue-as-new. */
+export interface CarriedState {
+  milestone: Milestone;
+  counters: SyncCounters;
+  inFlight: string[];
+  syncRunId?: string;
+  pageNo: number;
+  sweeping: boolean;
+  paused: boolean;
+  syncRequested: boolean;
+  lastSyncAt?: string;
+  lastError?: string;
+  runs: number;
+}
+
+export interface SyncUserInput {
+  connector: string;
+  userId: string;
+  /** Reference to encrypted credentials in the store; never the secrets themselves. */
+  credentialRef?: string;
+  /** Non-secret connector options (merged with the decrypted credentials in activities). */
+  config?: JsonObject;
+  options?: SyncOptions;
+  /** Set by continue-as-new only. */
+  carried?: CarriedState;
+}
+
+export interface SyncStatus {
+  workflowId: string;
+  connector: string;
+  userId: string;
+  phase: Phase;
+  counters: SyncCounters;
+  inFlight: number;
+  nextSyncAt?: string;
+  waitReason?: string;
+  lastError?: string;
+  lastSyncAt?: string;
+  syncRunId?: string;
+  /** Seconds, a rough estimate of the in-flight documents' remaining time. */
+  etaSeconds?: number;
+  runsSoFar: number;
+}
+
+/** Identifies the user and connector in every activity call; `config` holds no secrets. */
+export interface ConnectorRef {
+  connector: string;
+  userId: string;
+  credentialRef?: string;
+  config?: JsonObject;
+  workflowId?: string;
+}
+
+export interface RetrieveMetadataInput extends ConnectorRef {
+  milestone: Milestone;
+  syncRunId: string;
+  pageNo: number;
+  /** A full enumeration is in progress: stamp rows and sweep when it ends. */
+  sweep: boolean;
+}
+
+export interface RetrieveMetadataResult {
+  toFetch: DocRef[];
+  upserted: number;
+  deleted: number;
+  milestone: Milestone;
+  hasMore: boolean;
+  reset: boolean;
+}
+
+export type DocOutcome = 'fetched' | 'unchanged' | 'skipped' | 'deleted' | 'superseded' | 'failed';
+
+export interface RetrieveDataResult {
+  outcome: Exclude<DocOutcome, 'failed'>;
+  sha256?: string;
+  size?: number;
+  textBytes?: number;
+  reason?: string;
+}
+
+export interface RetrieveDocInput extends ConnectorRef {
+  doc: DocRef;
+  parentWorkflowId: string;
+  syncRunId?: string;
+  maxAttempts?: number;
+}
+
+export interface RecordDocFailureInput extends ConnectorRef {
+  doc: DocRef;
+  error: string;
+  syncRunId?: string;
+}
+
+export interface DocDone {
+  childId: string;
+  outcome: DocOutcome;
+}

@@ -1,0 +1,116 @@
+// Durability scenarios: rate-limit waits that survive a worker restart, a sync that resumes
+// mid-listing after its worker stops, and continue-as-new keeping the milestone and counters.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { syncNowSignal } from '../../src/workflows/definitions.js';
+import { createHarness, eventually, type Harness } from '../support/harness.js';
+import { changes, documents, maybeRecordHistory, newSampleSource } from '../support/sample.js';
+
+describe('durability on a real Temporal dev server', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await createHarness('durability');
+  });
+  afterAll(async () => h?.close());
+
+  it('given a rate-limited source, no call reaches it before retryAt, and the wait survives a worker restart', async () => {
+    const source = newSampleSource();
+    await source.put('a', { title: 'A', content: 'alpha' });
+    const retryAt = new Date(Date.now() + 6_000);
+    await source.rateLimitUntil(retryAt);
+    let worker = await h.startWorker();
+    const handle = await h.startSync({
+      connector: 'sample', userId: 'rl', config: { sourceDir: source.dir }, options: { syncIntervalSeconds: 3600 },
+    });
+    const limited = await eventually(async () => {
+      const s = await h.status(handle);
+      return s.phase === 'rate-limited' && s;
+    });
+    expect(limited.nextSyncAt).toBe(retryAt.toISOString());
+    const described = await handle.describe();
+    expect(described.searchAttributes.DocsyncPhase).toEqual(['rate-limited']);
+
+    // The worker goes away during the wait; a new one takes over the durable timer.
+    await worker.stop();
+    worker = await h.startWorker();
+    const done = await eventually(async () => {
+      const s = await h.status(handle);
+      return s.phase === 'idle' && s.counters.fetched === 1 && s;
+    });
+    expect(done.counters.rateLimitWaits).toBe(1);
+    const calls = await source.calls();
+    expect(calls[0].outcome).toBe('rate-limited');
+    expect(calls.slice(1).length).toBeGreaterThan(0);
+    for (const call of calls.slice(1)) expect(new Date(call.at).getTime()).toBeGreaterThanOrEqual(retryAt.getTime());
+    expect((await documents(h.pool, 'sample', 'rl')).get('a')!.text).toBe('alpha');
+    await maybeRecordHistory(handle, 'sample-rate-limit-restart');
+    await worker.stop();
+  });
+
+  it('given a worker stopped after page 2 is committed, a new worker continues from page 3 without re-listing', async () => {
+    const source = newSampleSource();
+    for (let i = 1; i <= 10; i++) await source.put(`d${String(i).padStart(2, '0')}`, { title: `Doc ${i}`, content: `content ${i}` });
+    const worker = await h.startWorker();
+    const handle = await h.startSync({
+      connector: 'sample', userId: 'crash',
+      config: { sourceDir: source.dir, pageSize: 2, listDelayMs: 400 },
+      options: { syncIntervalSeconds: 3600 },
+    });
+    await eventually(async () => {
+      const r = await h.pool.query("SELECT pages FROM sync_runs WHERE connector = 'sample' AND user_id = 'crash'");
+      return r.rows[0]?.pages >= 2;
+    });
+    await worker.stop();
+    const pagesAtStop = (await h.pool.query("SELECT pages FROM sync_runs WHERE user_id = 'crash'")).rows[0].pages;
+    expect(pagesAtStop).toBeLessThan(5);
+
+    const second = await h.startWorker();
+    const done = await eventually(async () => {
+      const s = await h.status(handle);
+      return s.phase === 'idle' && s.counters.fetched === 10 && s;
+    });
+    expect(done.counters.listed).toBe(10);
+    const listings = (await source.calls()).filter((c) => c.op === 'retrieveMetadata');
+    // Each page was asked for exactly once: no milestone repeats, and only the first call started from scratch.
+    const milestones = listings.map((c) => JSON.stringify(c.milestone));
+    expect(new Set(milestones).size).toBe(milestones.length);
+    expect(milestones.filter((m) => m === '{}')).toHaveLength(1);
+    expect(listings).toHaveLength(5);
+    const rows = await documents(h.pool, 'sample', 'crash');
+    expect(rows.size).toBe(10);
+    const upserts = (await changes(h.pool, 'sample', 'crash')).filter((c) => c.kind === 'upsert');
+    expect(upserts).toHaveLength(10);
+    expect(new Set(upserts.map((c) => c.external_id)).size).toBe(10);
+    await second.stop();
+  });
+
+  it('given a small page limit, continue-as-new carries the milestone and counters across runs', async () => {
+    const source = newSampleSource();
+    for (let i = 1; i <= 9; i++) await source.put(`n${i}`, { title: `N${i}`, content: `note ${i}` });
+    const worker = await h.startWorker();
+    const handle = await h.startSync({
+      connector: 'sample', userId: 'can',
+      config: { sourceDir: source.dir, pageSize: 2 },
+      options: { syncIntervalSeconds: 3600, pagesPerRun: 2, maxInFlight: 3 },
+    });
+    const firstRunId = (await handle.describe()).runId;
+    const done = await eventually(async () => {
+      const s = await h.status(handle);
+      return s.phase === 'idle' && s.counters.fetched === 9 && s;
+    });
+    expect(done.runsSoFar).toBeGreaterThanOrEqual(2);
+    expect(done.counters).toMatchObject({ listed: 9, fetched: 9, pages: 5, failed: 0 });
+    expect((await handle.describe()).runId).not.toBe(firstRunId);
+
+    // A change after continue-as-new is picked up incrementally from the carried milestone.
+    await source.put('n10', { title: 'N10', content: 'note 10' });
+    await handle.signal(syncNowSignal);
+    const after = await eventually(async () => {
+      const s = await h.status(handle);
+      return s.counters.fetched === 10 && s.phase === 'idle' && s;
+    });
+    expect(after.counters.listed).toBe(10);
+    const listings = (await source.calls()).filter((c) => c.op === 'retrieveMetadata');
+    expect(listings.filter((c) => JSON.stringify(c.milestone) === '{}')).toHaveLength(1);
+    await worker.stop();
+  });
+});
