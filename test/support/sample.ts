@@ -45,5 +45,5 @@ export async function maybeRecordHistory(handle: WorkflowHandle, name: string): 
   if (process.env.RECORD_HISTORIES !== '1') return;
   const history = await handle.fetchHistory();
   const file = path.join(import.meta.dirname, '..', 'histories', `${name}.json`);
-  await fs.writeFile(file, JSON.stringify({ workflowId: handle.workflowId, history: historyToJSON(history) }, null, 2));
+  await fs.writeFile(file, JSON.stringify({ workflowId: handle.workflowId, history: JSON.parse(historyToJSON(history)) }, null, 2));
 }
