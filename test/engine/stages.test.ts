@@ -1,6 +1,7 @@
 // The original framework's four demo stages, end to end on a real Temporal dev server and a
 // real Postgres: create, extract, delete, rate limit.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stageDeleteDocTwo, stageRateLimit } from '../../src/connectors/sample/stages.js';
 import { syncNowSignal } from '../../src/workflows/definitions.js';
 import { createHarness, eventually, type Harness } from '../support/harness.js';
 import { changes, documents, maybeRecordHistory, newSampleSource, seedThreeDocs } from '../support/sample.js';
@@ -43,7 +44,7 @@ describe('sample connector: the four demo stages', () => {
     expect(rows.get('doc-1')!.content_sha256).toMatch(/^[0-9a-f]{64}$/);
 
     // Stage 3: document #2 disappears at the source; the next sync tombstones it.
-    await source.remove('doc-2');
+    await stageDeleteDocTwo(source);
     await handle.signal(syncNowSignal);
     const afterDelete = await eventually(async () => {
       const s = await h.status(handle);
@@ -60,8 +61,7 @@ describe('sample connector: the four demo stages', () => {
 
     // Stage 4: the source rate-limits; the workflow sleeps durably until retryAt, then finishes.
     const retryAt = new Date(Date.now() + 4_000);
-    await source.rateLimitUntil(retryAt);
-    await source.put('doc-4', { title: 'After the wait', content: 'Fetched once the quota came back.' });
+    await stageRateLimit(source, retryAt);
     await handle.signal(syncNowSignal);
     const limited = await eventually(async () => {
       const s = await h.status(handle);

@@ -7,21 +7,11 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import type { Pool } from 'pg';
 import { SampleSource } from '../../src/connectors/sample/source.js';
+export { stageCreateThreeDocs as seedThreeDocs } from '../../src/connectors/sample/stages.js';
 import type { DocumentRow } from '../../src/store/documents.js';
 
 export function newSampleSource(): SampleSource {
   return new SampleSource(mkdtempSync(path.join(os.tmpdir(), 'docsync-sample-')));
-}
-
-/** The original framework's stage-1 corpus: three documents, one of them HTML. */
-export async function seedThreeDocs(source: SampleSource): Promise<void> {
-  await source.put('doc-1', { title: 'Quarterly report', content: 'Revenue grew in the third quarter.' });
-  await source.put('doc-2', {
-    title: 'Team page',
-    mimeType: 'text/html',
-    content: '<html><body><h1>Team</h1><p>Alice &amp; Bob build docsync.</p><script>ignored()</script></body></html>',
-  });
-  await source.put('doc-3', { title: 'Notes', content: 'Remember to water the plants.' });
 }
 
 export async function documents(pool: Pool, connector: string, userId: string): Promise<Map<string, DocumentRow>> {
