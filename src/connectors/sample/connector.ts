@@ -75,9 +75,10 @@ export class SampleConnector implements Connector<SampleConfig> {
     state: SampleState,
     call: { op: 'retrieveMetadata' | 'retrieveData'; milestone?: unknown; id?: string },
   ): Promise<void> {
-    if (!state.rateLimitUntil) return;
-    const until = new Date(state.rateLimitUntil);
-    if (until.getTime() <= Date.now()) return;
+    const until = state.rateLimitUntil && new Date(state.rateLimitUntil).getTime() > Date.now()
+      ? new Date(state.rateLimitUntil)
+      : state.rateLimitNext ? await source.takeRateLimitedCall() : undefined;
+    if (!until) return;
     await source.logCall({ ...call, outcome: 'rate-limited' });
     throw new RateLimitError(until, `sample source is rate limited until ${until.toISOString()}`, {
       connector: this.name,

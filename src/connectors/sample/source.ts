@@ -26,6 +26,8 @@ export interface SampleState {
   rateLimitUntil: string | null;
   /** Document ids whose retrieval fails with the given message. */
   failures: Record<string, string>;
+  /** The next `calls` calls answer "slow down, retry in retryAfterMs" (measured from each call). */
+  rateLimitNext?: { calls: number; retryAfterMs: number } | null;
 }
 
 export interface SampleCall {
@@ -103,6 +105,25 @@ export class SampleSource {
     await this.update((state) => {
       state.rateLimitUntil = until ? until.toISOString() : null;
     });
+  }
+
+  /** The next `calls` calls are refused with a retry-after of `retryAfterMs` from the moment of the call. */
+  async rateLimitNextCalls(calls: number, retryAfterMs: number): Promise<void> {
+    await this.update((state) => {
+      state.rateLimitNext = calls > 0 ? { calls, retryAfterMs } : null;
+    });
+  }
+
+  /** Consumes one refused call if any are pending; returns when the caller may retry. */
+  async takeRateLimitedCall(): Promise<Date | undefined> {
+    let retryAt: Date | undefined;
+    await this.update((state) => {
+      const next = state.rateLimitNext;
+      if (!next || next.calls <= 0) return;
+      retryAt = new Date(Date.now() + next.retryAfterMs);
+      state.rateLimitNext = next.calls > 1 ? { ...next, calls: next.calls - 1 } : null;
+    });
+    return retryAt;
   }
 
   async failRetrieval(id: string, message: string | null): Promise<void> {
