@@ -2,7 +2,7 @@
 // Listing is paged (pageSize) so tests can interrupt a sync mid-listing.
 import { z } from 'zod';
 import type { Connector, ConnectorContext, DataResult, DocMetadata, MetadataPage, Milestone } from '../types.js';
-import { NotFoundError, RateLimitError } from '../types.js';
+import { AuthError, NotFoundError, RateLimitError } from '../types.js';
 import { SampleSource, type SampleState } from './source.js';
 
 export const sampleConfigSchema = z.object({
@@ -10,6 +10,8 @@ export const sampleConfigSchema = z.object({
   pageSize: z.number().int().min(1).max(1000).default(2),
   /** Simulated latency of each listing call, so tests can stop a worker between pages. */
   listDelayMs: z.number().int().min(0).max(60_000).default(0),
+  /** Secret (stored as a credential): must match the source's required token when it has one. */
+  token: z.string().optional(),
 });
 export type SampleConfig = z.infer<typeof sampleConfigSchema>;
 
@@ -33,7 +35,7 @@ export class SampleConnector implements Connector<SampleConfig> {
     const source = new SampleSource(ctx.config.sourceDir);
     const state = await source.read();
     const milestone = raw as SampleMilestone;
-    await this.checkRateLimit(source, state, { op: 'retrieveMetadata', milestone });
+    await this.checkAccess(source, state, { op: 'retrieveMetadata', milestone }, ctx.config.token);
     await source.logCall({ op: 'retrieveMetadata', milestone, outcome: 'ok' });
     if (ctx.config.listDelayMs) await new Promise((r) => setTimeout(r, ctx.config.listDelayMs));
 
@@ -51,7 +53,7 @@ export class SampleConnector implements Connector<SampleConfig> {
   async retrieveData(ctx: ConnectorContext<SampleConfig>, doc: DocMetadata): Promise<DataResult> {
     const source = new SampleSource(ctx.config.sourceDir);
     const state = await source.read();
-    await this.checkRateLimit(source, state, { op: 'retrieveData', id: doc.externalId });
+    await this.checkAccess(source, state, { op: 'retrieveData', id: doc.externalId }, ctx.config.token);
     const failure = state.failures[doc.externalId];
     if (failure) {
       await source.logCall({ op: 'retrieveData', id: doc.externalId, outcome: 'failed' });
@@ -70,14 +72,19 @@ export class SampleConnector implements Connector<SampleConfig> {
     return { body, mimeType: found.mimeType, size: body.length };
   }
 
-  private async checkRateLimit(
+  private async checkAccess(
     source: SampleSource,
     state: SampleState,
     call: { op: 'retrieveMetadata' | 'retrieveData'; milestone?: unknown; id?: string },
+    token: string | undefined,
   ): Promise<void> {
+    if (state.requiredToken && token !== state.requiredToken) {
+      await source.logCall({ ...call, outcome: 'unauthorized' });
+      throw new AuthError('sample source rejected the token', { connector: this.name, status: 401 });
+    }
     const until = state.rateLimitUntil && new Date(state.rateLimitUntil).getTime() > Date.now()
       ? new Date(state.rateLimitUntil)
-      : state.rateLimitNext ? await source.takeRateLimitedCall() : undefined;
+      : state.rateLimitNext ? await source.takeRateLimitedCall(call.op) : undefined;
     if (!until) return;
     await source.logCall({ ...call, outcome: 'rate-limited' });
     throw new RateLimitError(until, `sample source is rate limited until ${until.toISOString()}`, {

@@ -27,7 +27,9 @@ export interface SampleState {
   /** Document ids whose retrieval fails with the given message. */
   failures: Record<string, string>;
   /** The next `calls` calls answer "slow down, retry in retryAfterMs" (measured from each call). */
-  rateLimitNext?: { calls: number; retryAfterMs: number } | null;
+  rateLimitNext?: { calls: number; retryAfterMs: number; op?: SampleCall['op'] } | null;
+  /** When set, calls must present this token (config `token`), else AuthError. */
+  requiredToken?: string | null;
 }
 
 export interface SampleCall {
@@ -35,7 +37,7 @@ export interface SampleCall {
   op: 'retrieveMetadata' | 'retrieveData';
   milestone?: unknown;
   id?: string;
-  outcome: 'ok' | 'rate-limited' | 'failed' | 'not-found';
+  outcome: 'ok' | 'rate-limited' | 'failed' | 'not-found' | 'unauthorized';
 }
 
 const emptyState = (): SampleState => ({ epoch: 1, docs: {}, journal: [], rateLimitUntil: null, failures: {} });
@@ -93,11 +95,12 @@ export class SampleSource {
     });
   }
 
-  async remove(id: string): Promise<void> {
+  /** Deletes a document; `silently` leaves no journal entry (only a full re-listing notices). */
+  async remove(id: string, options: { silently?: boolean } = {}): Promise<void> {
     await this.update((state) => {
       if (!state.docs[id]) throw new Error(`sample source has no document "${id}"`);
       delete state.docs[id];
-      state.journal.push({ seq: SampleSource.nextSeq(state), op: 'delete', id });
+      if (!options.silently) state.journal.push({ seq: SampleSource.nextSeq(state), op: 'delete', id });
     });
   }
 
@@ -107,19 +110,26 @@ export class SampleSource {
     });
   }
 
-  /** The next `calls` calls are refused with a retry-after of `retryAfterMs` from the moment of the call. */
-  async rateLimitNextCalls(calls: number, retryAfterMs: number): Promise<void> {
+  /** Makes every call require `token` (null: no auth), like an API key the user can revoke. */
+  async requireToken(token: string | null): Promise<void> {
     await this.update((state) => {
-      state.rateLimitNext = calls > 0 ? { calls, retryAfterMs } : null;
+      state.requiredToken = token;
+    });
+  }
+
+  /** The next `calls` calls are refused with a retry-after of `retryAfterMs` from the moment of the call. */
+  async rateLimitNextCalls(calls: number, retryAfterMs: number, op?: SampleCall['op']): Promise<void> {
+    await this.update((state) => {
+      state.rateLimitNext = calls > 0 ? { calls, retryAfterMs, op } : null;
     });
   }
 
   /** Consumes one refused call if any are pending; returns when the caller may retry. */
-  async takeRateLimitedCall(): Promise<Date | undefined> {
+  async takeRateLimitedCall(op: SampleCall['op']): Promise<Date | undefined> {
     let retryAt: Date | undefined;
     await this.update((state) => {
       const next = state.rateLimitNext;
-      if (!next || next.calls <= 0) return;
+      if (!next || next.calls <= 0 || (next.op && next.op !== op)) return;
       retryAt = new Date(Date.now() + next.retryAfterMs);
       state.rateLimitNext = next.calls > 1 ? { ...next, calls: next.calls - 1 } : null;
     });

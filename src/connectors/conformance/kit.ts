@@ -1,0 +1,240 @@
+// The conformance kit: the same sync scenarios run for every connector (built-in or plugin),
+// through the real engine. A connector supplies a ConformanceFixture that drives its source
+// (a fake server, a directory...); the caller supplies a ConformanceEngine bound to a real
+// Temporal + Postgres. The kit itself stays free of Temporal imports.
+import { describe, expect, it } from 'vitest';
+import type { JsonObject } from '../types.js';
+import type { SyncOptions, SyncStatus } from '../../workflows/types.js';
+
+export type SourceOp = 'listing' | 'download';
+
+export interface SourceCall {
+  op: SourceOp;
+  at: Date;
+}
+
+/** Drives one user's account at the source. Names are file names / titles. */
+export interface ConformanceSource {
+  /** Non-secret connector config for this account. */
+  config: JsonObject;
+  /** Secrets stored through the credential store (the workflow sees only a ref). */
+  secrets?: JsonObject;
+  add(name: string, content: string): Promise<void>;
+  modify(name: string, content: string): Promise<void>;
+  remove(name: string): Promise<void>;
+  /** Moves/renames keeping identity; omit when the source has no such notion. */
+  rename?(from: string, to: string): Promise<void>;
+  /** The source invalidates every cursor (the next listing must start over with reset). */
+  invalidateCursor(): Promise<void>;
+  /** Removes a document without it appearing in the change feed (only a sweep can find it). */
+  removeSilently?(name: string): Promise<void>;
+  /** The next call of `op` answers "slow down" for `retryAfterMs`. */
+  rateLimitNext(op: SourceOp, retryAfterMs: number): Promise<void>;
+  /** Every call made to the source so far. */
+  calls(): Promise<SourceCall[]>;
+  /** Credentials stop working (revoked); `restoreAuth` undoes it. Omit when the source has no auth. */
+  revokeAuth?(): Promise<void>;
+  restoreAuth?(): Promise<void>;
+  /** Downloads of this document fail permanently. */
+  breakDownload(name: string): Promise<void>;
+  close?(): Promise<void>;
+}
+
+export interface ConformanceFixture {
+  connector: string;
+  createSource(): Promise<ConformanceSource>;
+  /** A config that must be refused, and the fields the ConfigError must name. */
+  invalidConfig: { config: JsonObject; fields: string[] };
+  /** How stored text relates to the content written (default: equal after trimming). */
+  expectedText?(content: string): string;
+}
+
+export interface ConformanceDoc {
+  externalId: string;
+  title: string;
+  path: string | null;
+  status: string;
+  text: string | null;
+  error: string | null;
+  deleted: boolean;
+}
+
+export interface ConformanceSync {
+  status(): Promise<SyncStatus>;
+  signal(name: 'syncNow' | 'resume' | 'resync' | 'pause' | 'cancel'): Promise<void>;
+  /** Resolves with the workflow result, or rejects with `{type, message}` of its failure. */
+  result(): Promise<unknown>;
+}
+
+export interface ConformanceEngine {
+  startSync(input: { connector: string; userId: string; config: JsonObject; credentialRef?: string; options?: SyncOptions }): Promise<ConformanceSync>;
+  saveCredentials(connector: string, userId: string, secrets: JsonObject): Promise<string>;
+  documents(connector: string, userId: string): Promise<ConformanceDoc[]>;
+}
+
+export async function waitForStatus(sync: ConformanceSync, check: (s: SyncStatus) => boolean, timeoutMs = 60_000): Promise<SyncStatus> {
+  const deadline = Date.now() + timeoutMs;
+  let last: SyncStatus | undefined;
+  for (;;) {
+    last = await sync.status().catch(() => last);
+    if (last && check(last)) return last;
+    if (Date.now() > deadline) throw new Error(`sync did not reach the expected state in ${timeoutMs} ms; last: ${JSON.stringify(last)}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** Waits for the next completed sync cycle after `previous` (lastSyncAt moves, nothing in flight). */
+async function nextCaughtUp(sync: ConformanceSync, previous: SyncStatus): Promise<SyncStatus> {
+  return waitForStatus(sync, (s) => s.phase === 'idle' && s.inFlight === 0 && s.lastSyncAt !== previous.lastSyncAt);
+}
+
+const OPTIONS: SyncOptions = { syncIntervalSeconds: 3600, docMaxAttempts: 2, maxInFlight: 8 };
+
+/**
+ * Registers the conformance scenarios for one connector. `engine()` is read lazily so the
+ * caller can create it in a beforeAll hook.
+ */
+export function defineConformanceSuite(fixture: ConformanceFixture, engine: () => ConformanceEngine): void {
+  const textOf = fixture.expectedText ?? ((c: string) => c.trim());
+
+  describe(`conformance: ${fixture.connector}`, () => {
+    let source: ConformanceSource;
+    let sync: ConformanceSync;
+    let status: SyncStatus;
+    const userId = `conf-${Date.now().toString(36)}`;
+    const docs = async () => engine().documents(fixture.connector, userId);
+    const live = async () => (await docs()).filter((d) => !d.deleted);
+    const byTitle = async (title: string) => (await docs()).find((d) => d.title === title);
+
+    async function syncNow(): Promise<SyncStatus> {
+      const before = status;
+      await sync.signal('syncNow');
+      status = await nextCaughtUp(sync, before);
+      return status;
+    }
+
+    it('first sync: lists every document and stores its text', async () => {
+      source = await fixture.createSource();
+      await source.add('alpha.txt', 'Alpha document text.');
+      await source.add('beta.txt', 'Beta document text.');
+      await source.add('gamma.txt', 'Gamma document text.');
+      const credentialRef = source.secrets
+        ? await engine().saveCredentials(fixture.connector, userId, source.secrets)
+        : undefined;
+      sync = await engine().startSync({ connector: fixture.connector, userId, config: source.config, credentialRef, options: OPTIONS });
+      status = await waitForStatus(sync, (s) => s.phase === 'idle' && s.inFlight === 0 && s.counters.fetched === 3);
+      const rows = await live();
+      expect(rows.map((d) => d.title).sort()).toEqual(['alpha.txt', 'beta.txt', 'gamma.txt']);
+      for (const row of rows) expect(row.status).toBe('fetched');
+      expect((await byTitle('beta.txt'))!.text).toBe(textOf('Beta document text.'));
+    });
+
+    it('no-change sync: downloads nothing and lists (almost) nothing', async () => {
+      const callsBefore = (await source.calls()).length;
+      const fetchedBefore = status.counters.fetched;
+      await syncNow();
+      const calls = (await source.calls()).slice(callsBefore);
+      expect(calls.filter((c) => c.op === 'download')).toHaveLength(0);
+      expect(calls.filter((c) => c.op === 'listing').length).toBeLessThanOrEqual(1);
+      expect(status.counters.fetched).toBe(fetchedBefore);
+    });
+
+    it('add, modify and delete propagate on the next sync', async () => {
+      await source.add('delta.txt', 'Delta arrives.');
+      await source.modify('alpha.txt', 'Alpha, second edition.');
+      await source.remove('gamma.txt');
+      await syncNow();
+      expect((await byTitle('delta.txt'))!.text).toBe(textOf('Delta arrives.'));
+      expect((await byTitle('alpha.txt'))!.text).toBe(textOf('Alpha, second edition.'));
+      const gamma = await byTitle('gamma.txt');
+      expect(gamma!.deleted).toBe(true);
+      expect((await live()).map((d) => d.title).sort()).toEqual(['alpha.txt', 'beta.txt', 'delta.txt']);
+    });
+
+    it('rename keeps the document identity', async ({ skip }) => {
+      if (!source.rename) return skip();
+      const before = await byTitle('beta.txt');
+      await source.rename('beta.txt', 'beta-renamed.txt');
+      await syncNow();
+      const after = (await live()).find((d) => d.title === 'beta-renamed.txt');
+      expect(after?.externalId).toBe(before!.externalId);
+      expect(after?.text).toBe(textOf('Beta document text.'));
+    });
+
+    it('reset: an invalidated cursor triggers a full re-listing and a sweep of what vanished', async () => {
+      if (source.removeSilently) await source.removeSilently('delta.txt');
+      await source.invalidateCursor();
+      const downloadsBefore = (await source.calls()).filter((c) => c.op === 'download').length;
+      await syncNow();
+      const titles = (await live()).map((d) => d.title).sort();
+      expect(titles).not.toContain(source.removeSilently ? 'delta.txt' : 'gamma.txt');
+      expect(titles).toContain('alpha.txt');
+      // Unchanged documents are re-listed but not downloaded again.
+      expect((await source.calls()).filter((c) => c.op === 'download').length).toBe(downloadsBefore);
+    });
+
+    for (const op of ['listing', 'download'] as const) {
+      it(`rate limit during ${op}: a durable wait, no call before retryAt, then the sync completes`, async () => {
+        await source.add(`after-${op}-limit.txt`, `Fetched after the ${op} limit.`);
+        const retryAfterMs = 3_000;
+        await source.rateLimitNext(op, retryAfterMs);
+        const callsBefore = (await source.calls()).length;
+        const before = status;
+        await sync.signal('syncNow');
+        status = await nextCaughtUp(sync, before);
+        expect((await byTitle(`after-${op}-limit.txt`))?.text).toBe(textOf(`Fetched after the ${op} limit.`));
+        const calls = (await source.calls()).slice(callsBefore);
+        // The refused call is the first of its kind; the next call of any kind comes after the wait.
+        const refusedAt = calls.find((c) => c.op === op)!.at.getTime();
+        const after = calls.filter((c) => c.at.getTime() > refusedAt);
+        expect(after.length).toBeGreaterThan(0);
+        for (const c of after.filter((c) => c.op === op)) expect(c.at.getTime()).toBeGreaterThanOrEqual(refusedAt + retryAfterMs - 50);
+        if (op === 'listing') expect(status.counters.rateLimitWaits).toBeGreaterThanOrEqual(1);
+      });
+    }
+
+    it('auth failure: phase auth-failed with a clear error, then resume after credentials are fixed', async ({ skip }) => {
+      if (!source.revokeAuth || !source.restoreAuth) return skip();
+      await source.revokeAuth();
+      await source.add('after-auth.txt', 'Fetched after auth was restored.');
+      await sync.signal('syncNow');
+      const failed = await waitForStatus(sync, (s) => s.phase === 'auth-failed');
+      expect(failed.lastError).toBeTruthy();
+      await source.restoreAuth();
+      const before = status;
+      await sync.signal('resume');
+      status = await nextCaughtUp(sync, before);
+      expect((await byTitle('after-auth.txt'))?.text).toBe(textOf('Fetched after auth was restored.'));
+    });
+
+    it('one document that cannot be downloaded fails alone', async () => {
+      await source.add('broken.txt', 'never readable');
+      await source.add('fine.txt', 'Perfectly fine.');
+      await source.breakDownload('broken.txt');
+      await syncNow();
+      const broken = await byTitle('broken.txt');
+      expect(broken!.status).toBe('failed');
+      expect(broken!.error).toBeTruthy();
+      expect((await byTitle('fine.txt'))!.status).toBe('fetched');
+      expect(status.phase).toBe('idle');
+    });
+
+    it('bad config: the sync fails fast with a ConfigError naming the fields', async () => {
+      const bad = await engine().startSync({
+        connector: fixture.connector,
+        userId: `${userId}-badconfig`,
+        config: fixture.invalidConfig.config,
+        options: OPTIONS,
+      });
+      const failure = (await bad.result().then(() => undefined, (e: unknown) => e)) as { type?: string; message?: string };
+      expect(failure?.type).toBe('ConfigError');
+      for (const field of fixture.invalidConfig.fields) expect(failure.message).toContain(field);
+    });
+
+    it('cleans up', async () => {
+      await sync.signal('cancel');
+      await sync.result();
+      await source.close?.();
+    });
+  });
+}
