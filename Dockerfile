@@ -8,4 +8,4 @@ COPY src ./src
 COPY scripts ./scripts
 ENV NODE_ENV=production
 USER node
-CMD ["npx", "tsx", "src/workers/main.ts"]
+CMD ["node", "--import", "tsx", "src/workers/main.ts"]
