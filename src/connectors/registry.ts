@@ -4,11 +4,15 @@ import { pathToFileURL } from 'node:url';
 import path from 'node:path';
 import type { Connector } from './types.js';
 import { ConfigError } from './types.js';
+import { DropboxConnector } from './dropbox/connector.js';
 import { SampleConnector } from './sample/connector.js';
 
 export type ConnectorFactory = () => Connector<any>;
 
-const builtIns = new Map<string, ConnectorFactory>([['sample', () => new SampleConnector()]]);
+const builtIns = new Map<string, ConnectorFactory>([
+  ['sample', () => new SampleConnector()],
+  ['dropbox', () => new DropboxConnector()],
+]);
 
 export function registerConnector(name: string, factory: ConnectorFactory): void {
   builtIns.set(name, factory);

@@ -9,8 +9,8 @@ import { readWorkerEnv } from './env.js';
 import { installRuntimeOnce } from './runtime.js';
 import { createDocsyncWorker } from './worker.js';
 
-export async function runWorker(): Promise<void> {
-  const env = readWorkerEnv();
+export async function runWorker(environment: NodeJS.ProcessEnv = process.env): Promise<void> {
+  const env = readWorkerEnv(environment);
   const logger = pino({ level: env.LOG_LEVEL, base: { service: 'docsync-worker' } });
   installRuntimeOnce();
   const pool = createPool(env.DATABASE_URL, env.DOCSYNC_DB_POOL_MAX);

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { bundleWorkflowCode, NativeConnection, type Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { Pool } from 'pg';
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import { inject } from 'vitest';
 import { createDatabase } from '../../scripts/services.js';
 import { createPool } from '../../src/store/db.js';
@@ -42,7 +42,7 @@ export interface Harness {
   address: string;
   blobDir: string;
   credentials: CredentialStore;
-  logger: ReturnType<typeof pino>;
+  logger: Logger;
   /** Starts a worker running in the background; `stop()` drains and shuts it down. */
   startWorker(overrides?: Partial<DocsyncWorkerOptions>): Promise<RunningWorker>;
   startSync(input: SyncUserInput, workflowId?: string): Promise<WorkflowHandle>;

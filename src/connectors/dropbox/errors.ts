@@ -72,10 +72,15 @@ export function isExpiredTokenError(err: unknown): boolean {
 }
 
 export function toDocsyncError(err: unknown, scope: DropboxErrorScope): unknown {
-  if (err instanceof DocsyncError) return err;
-  if ((err as Error)?.name === 'AbortError') return err;
   const context: ErrorContext = { connector: CONNECTOR_NAME, userId: scope.userId, externalId: scope.externalId };
   const where = `dropbox ${scope.route} for user ${scope.userId}${scope.externalId ? ` (doc ${scope.externalId})` : ''}`;
+  // Timeouts/network failures from the shared fetch layer know the route but not the user.
+  if (err instanceof TransientError && !err.context.connector) {
+    const message = err.message.startsWith(where) ? err.message : `${where} failed: ${err.message.replace(/^dropbox \S+: /, '')}`;
+    return new TransientError(message, { ...context, ...err.context }, { cause: err });
+  }
+  if (err instanceof DocsyncError) return err;
+  if ((err as Error)?.name === 'AbortError') return err;
   if (!isDropboxHttpFailure(err)) {
     const message = redactSecrets(err instanceof Error ? err.message : String(err), scope.secrets);
     return new DocsyncError(`${where} failed: ${message}`, context, { cause: err });

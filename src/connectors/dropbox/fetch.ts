@@ -33,7 +33,7 @@ export function createDropboxFetch(options: DropboxFetchOptions): (url: string, 
   return async (url, init = {}) => {
     const res = await fetchBuffered(
       resolveDropboxUrl(url, options.apiBaseUrl),
-      { method: init.method ?? 'POST', headers: init.headers, body: init.body ?? undefined },
+      { method: init.method ?? 'POST', headers: init.headers, body: toBodyInit(init.body) },
       { timeoutMs: options.timeoutMs, signal: options.signal, label: `dropbox ${dropboxRoute(url)}` },
     );
     return {
@@ -46,6 +46,11 @@ export function createDropboxFetch(options: DropboxFetchOptions): (url: string, 
       buffer: async () => res.body,
     };
   };
+}
+
+function toBodyInit(body: SdkRequestInit['body']): BodyInit | undefined {
+  if (body === null || body === undefined) return undefined;
+  return typeof body === 'string' ? body : new Uint8Array(body);
 }
 
 /** Maps the three Dropbox API hosts onto apiBaseUrl (tests); other URLs pass through. */

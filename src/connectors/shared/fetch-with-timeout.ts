@@ -4,7 +4,7 @@
 // Failures become TransientError with a caller-given label; request URLs (which may carry
 // secrets in their query string) never appear in messages.
 import { Readable } from 'node:stream';
-import { TransientError } from '../types.js';
+import { TransientError, type ErrorContext } from '../types.js';
 
 export interface BufferedResponse {
   ok: boolean;
@@ -31,6 +31,8 @@ export interface BoundedFetchOptions {
   label: string;
   /** Caller cancellation (activity cancelled): its reason is rethrown as is. */
   signal?: AbortSignal;
+  /** Attached to the TransientErrors raised here (connector, user, document). */
+  context?: ErrorContext;
 }
 
 /** fetch + read the whole body, all within timeoutMs. */
@@ -140,7 +142,7 @@ async function* guardedChunks(
     }
     finished = true;
     if (opts.contentLength !== undefined && received !== opts.contentLength) {
-      throw new TransientError(`${opts.label}: body ended after ${received} of ${opts.contentLength} bytes`);
+      throw new TransientError(`${opts.label}: body ended after ${received} of ${opts.contentLength} bytes`, opts.context);
     }
   } finally {
     opts.release();
@@ -158,10 +160,10 @@ function translateFetchFailure(
 ): unknown {
   if (err instanceof TransientError) return err;
   const timeout = timeoutReason();
-  if (timeout) return new TransientError(`${options.label}: ${timeout}`);
+  if (timeout) return new TransientError(`${options.label}: ${timeout}`, options.context);
   if (options.signal?.aborted) return options.signal.reason ?? err;
   const suffix = when ? ` ${when}` : '';
-  return new TransientError(`${options.label}: network error${suffix} (${networkErrorCode(err)})`);
+  return new TransientError(`${options.label}: network error${suffix} (${networkErrorCode(err)})`, options.context);
 }
 
 /** "ECONNRESET", "UND_ERR_SOCKET: other side closed"... without URLs. */

@@ -1,0 +1,53 @@
+// `docsync worker` and `docsync dev`: a worker against existing services, or the whole embedded
+// stack (Temporal dev server + UI, Postgres, worker) in one process tree.
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Command } from 'commander';
+import { startPostgres, startTemporal } from '../../../scripts/services.js';
+import { runWorker } from '../../workers/main.js';
+import { DEV_ENV_FILE } from '../context.js';
+
+/** The dev stack keeps one generated key so stored credentials stay readable across restarts. */
+function devSecretKey(home: string): string {
+  const file = path.join(home, 'secret.key');
+  if (!existsSync(file)) writeFileSync(file, randomBytes(32).toString('hex'), { mode: 0o600 });
+  return readFileSync(file, 'utf8').trim();
+}
+
+export function registerServiceCommands(program: Command): void {
+  program
+    .command('worker')
+    .description('run a worker against existing Temporal and Postgres (TEMPORAL_ADDRESS, DATABASE_URL, ...)')
+    .action(async () => runWorker());
+  program
+    .command('dev')
+    .description('run Temporal (with Web UI), Postgres and a worker locally; Ctrl-C stops everything cleanly')
+    .option('--ui-port <port>', 'Web UI port', '8233')
+    .option('--port <port>', 'Temporal gRPC port', '7233')
+    .action(async (flags: { uiPort: string; port: string }) => {
+      const home = path.dirname(DEV_ENV_FILE);
+      mkdirSync(home, { recursive: true });
+      const temporal = await startTemporal({ ui: true, dbFile: path.join(home, 'temporal.db'), port: Number(flags.port), uiPort: Number(flags.uiPort) });
+      const postgres = await startPostgres({ dataDir: path.join(home, 'pgdata') });
+      const env = {
+        TEMPORAL_ADDRESS: temporal.address,
+        TEMPORAL_NAMESPACE: temporal.namespace,
+        DATABASE_URL: postgres.url,
+        DOCSYNC_SECRET_KEY: process.env.DOCSYNC_SECRET_KEY ?? devSecretKey(home),
+        DOCSYNC_BLOB_DIR: path.join(home, 'blobs'),
+      };
+      writeFileSync(DEV_ENV_FILE, Object.entries(env).map(([k, v]) => `${k}=${v}`).join('\n') + '\n', { mode: 0o600 });
+      Object.assign(process.env, env);
+      console.log(`Temporal Web UI: ${temporal.uiUrl}`);
+      console.log(`Temporal:        ${temporal.address} (namespace ${temporal.namespace})`);
+      console.log(`Postgres:        ${postgres.url}`);
+      console.log(`Settings for other shells are in ${DEV_ENV_FILE} (the docsync CLI reads it). Ctrl-C stops everything.`);
+      try {
+        await runWorker(); // returns after SIGINT/SIGTERM once in-flight work drained
+      } finally {
+        await postgres.stop();
+        await temporal.stop();
+      }
+    });
+}

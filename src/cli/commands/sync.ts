@@ -1,0 +1,122 @@
+// `docsync sync|pause|resume|resync|cancel <connector> <user>`: start the per-user workflow or signal it.
+import { readFileSync } from 'node:fs';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
+import type { Command } from 'commander';
+import { parseConnectorConfig } from '../../connectors/config.js';
+import { loadConnector } from '../../connectors/registry.js';
+import type { JsonObject } from '../../connectors/types.js';
+import { ConfigError } from '../../connectors/types.js';
+import { searchAttributes, syncWorkflowId } from '../../workflows/definitions.js';
+import type { SyncOptions, SyncUserInput } from '../../workflows/types.js';
+import { CliError, database, EXIT, settings, temporalClient } from '../context.js';
+
+export function readJsonFile(file: string, what: string): JsonObject {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new CliError(`cannot read ${what} file ${file}: ${(err as Error).message}`, EXIT.config);
+  }
+  try {
+    const value = JSON.parse(text);
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error('expected a JSON object');
+    return value as JsonObject;
+  } catch (err) {
+    throw new CliError(`${what} file ${file} is not a JSON object: ${(err as Error).message}`, EXIT.config);
+  }
+}
+
+/** The newest credential stored for this connector and user by `docsync connect`. */
+async function latestCredentialRef(connector: string, userId: string): Promise<string | undefined> {
+  if (!process.env.DATABASE_URL) return undefined;
+  const pool = await database();
+  const result = await pool.query<{ ref: string }>(
+    'SELECT ref FROM credentials WHERE connector = $1 AND user_id = $2 ORDER BY updated_at DESC LIMIT 1',
+    [connector, userId],
+  );
+  return result.rows[0]?.ref;
+}
+
+interface SyncFlags {
+  config?: string;
+  credentialRef?: string;
+  interval?: string;
+  maxInFlight?: string;
+  once?: boolean;
+}
+
+export async function startSync(connector: string, userId: string, flags: SyncFlags): Promise<string> {
+  const config = flags.config ? readJsonFile(flags.config, 'config') : {};
+  const credentialRef = flags.credentialRef ?? (await latestCredentialRef(connector, userId));
+  if (!credentialRef) {
+    // Without stored credentials the whole config travels in the workflow input: validate it now.
+    try {
+      parseConnectorConfig(await loadConnector(connector), config);
+    } catch (err) {
+      if (err instanceof ConfigError) throw new CliError(`${err.message}\n(store secrets with: docsync connect ${connector} --user ${userId} --config <file>)`, EXIT.config);
+      throw err;
+    }
+  }
+  const options: SyncOptions = {};
+  if (flags.interval) options.syncIntervalSeconds = positiveInt(flags.interval, '--interval');
+  if (flags.maxInFlight) options.maxInFlight = positiveInt(flags.maxInFlight, '--max-in-flight');
+  if (flags.once) options.once = true;
+  const input: SyncUserInput = { connector, userId, credentialRef, config: credentialRef ? {} : config, options };
+  const client = await temporalClient();
+  const workflowId = syncWorkflowId(connector, userId);
+  try {
+    await client.workflow.start('syncUser', {
+      taskQueue: settings().taskQueue,
+      workflowId,
+      args: [input],
+      memo: { connector, userId },
+      typedSearchAttributes: [
+        { key: searchAttributes.connector, value: connector },
+        { key: searchAttributes.user, value: userId },
+      ],
+    });
+    return `started ${workflowId} on task queue ${settings().taskQueue}`;
+  } catch (err) {
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    await client.workflow.getHandle(workflowId).signal('syncNow');
+    return `${workflowId} is already running: sent syncNow`;
+  }
+}
+
+function positiveInt(value: string, flag: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new CliError(`${flag} must be a positive whole number, got "${value}"`, EXIT.usage);
+  return n;
+}
+
+export async function signalSync(signal: 'pause' | 'resume' | 'resync' | 'cancel' | 'syncNow', connector: string, userId: string): Promise<string> {
+  const client = await temporalClient();
+  const workflowId = syncWorkflowId(connector, userId);
+  try {
+    await client.workflow.getHandle(workflowId).signal(signal);
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) {
+      throw new CliError(`no running sync for connector "${connector}" and user "${userId}" (workflow ${workflowId})`, EXIT.notFound);
+    }
+    throw err;
+  }
+  return `sent ${signal} to ${workflowId}`;
+}
+
+export function registerSyncCommands(program: Command): void {
+  program
+    .command('sync <connector> <user>')
+    .description('start (or nudge) the per-user sync workflow')
+    .option('--config <file>', 'JSON file with non-secret connector config (secrets: use `docsync connect`)')
+    .option('--credential-ref <ref>', 'credential reference from `docsync connect` (default: the newest for this user)')
+    .option('--interval <seconds>', 'seconds between syncs once caught up')
+    .option('--max-in-flight <n>', 'documents fetched at once')
+    .option('--once', 'finish after the first complete sync')
+    .action(async (connector: string, user: string, flags: SyncFlags) => console.log(await startSync(connector, user, flags)));
+  for (const signal of ['pause', 'resume', 'resync', 'cancel'] as const) {
+    program
+      .command(`${signal} <connector> <user>`)
+      .description(`send the ${signal} signal to a user's sync`)
+      .action(async (connector: string, user: string) => console.log(await signalSync(signal, connector, user)));
+  }
+}

@@ -1,0 +1,45 @@
+// The `docsync` command line.
+import { Command, CommanderError } from 'commander';
+import { ConfigError } from '../connectors/types.js';
+import { registerConnectCommands } from './commands/connect.js';
+import { registerServiceCommands } from './commands/services.js';
+import { registerStatusCommand } from './commands/status.js';
+import { registerStoreCommands } from './commands/store.js';
+import { registerSyncCommands } from './commands/sync.js';
+import { CliError, closeAll, EXIT, loadDevEnv } from './context.js';
+
+export function buildProgram(): Command {
+  const program = new Command('docsync')
+    .description('durable document sync on Temporal: Dropbox, Google Drive, Gmail, folders → Postgres')
+    .exitOverride();
+  registerServiceCommands(program);
+  registerConnectCommands(program);
+  registerSyncCommands(program);
+  registerStatusCommand(program);
+  registerStoreCommands(program);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  loadDevEnv();
+  try {
+    await buildProgram().parseAsync(argv);
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : EXIT.usage;
+    if (err instanceof CliError) {
+      console.error(`docsync: ${err.message}`);
+      return err.exitCode;
+    }
+    if (err instanceof ConfigError) {
+      console.error(`docsync: ${err.message}`);
+      return EXIT.config;
+    }
+    console.error(`docsync: ${(err as Error).message}`);
+    return EXIT.failed;
+  } finally {
+    await closeAll();
+  }
+}
+
+process.exitCode = await main(process.argv);

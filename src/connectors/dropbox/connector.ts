@@ -1,0 +1,64 @@
+// The Dropbox connector: listing through the SDK (files/list_folder + continue cursors as
+// the milestone), content streamed from the content host, OAuth refresh serialized per
+// credential and saved back. Every failure leaves as a typed docsync error.
+import type { Connector, ConnectorContext, DataResult, DocMetadata, MetadataPage, Milestone } from '../types.js';
+import { createPathFilter } from '../shared/path-glob.js';
+import { dropboxConfigSchema, type DropboxConfig } from './config.js';
+import { CONNECTOR_NAME, DropboxApiError } from './errors.js';
+import { openContent } from './content.js';
+import { toMetadataPage, type DropboxMilestone } from './listing.js';
+import { DropboxSessions } from './session.js';
+
+type Ctx = ConnectorContext<DropboxConfig>;
+
+export class DropboxConnector implements Connector<DropboxConfig> {
+  readonly name = CONNECTOR_NAME;
+  readonly configSchema = dropboxConfigSchema;
+  private readonly sessions = new DropboxSessions();
+
+  async ping(ctx: Ctx): Promise<void> {
+    await this.sessions.get(ctx.config).call(ctx, 'users/get_current_account', (dbx) => dbx.usersGetCurrentAccount());
+  }
+
+  /** One Dropbox request per call: list_folder for a new sync, list_folder/continue after. */
+  async retrieveMetadata(ctx: Ctx, raw: Milestone): Promise<MetadataPage> {
+    const session = this.sessions.get(ctx.config);
+    const include = createPathFilter(ctx.config.include, ctx.config.exclude);
+    const cursor = (raw as DropboxMilestone).cursor;
+    if (typeof cursor === 'string' && cursor) {
+      try {
+        const res = await session.call(ctx, 'files/list_folder/continue', (dbx) => dbx.filesListFolderContinue({ cursor }));
+        return toMetadataPage(res.result, { include, reset: false });
+      } catch (err) {
+        if (!(err instanceof DropboxApiError && err.tag === 'reset')) throw err;
+        ctx.logger.warn({ connector: this.name, userId: ctx.userId }, 'dropbox cursor was reset; listing everything again');
+      }
+      return toMetadataPage(await this.listFolder(ctx), { include, reset: true });
+    }
+    return toMetadataPage(await this.listFolder(ctx), { include, reset: false });
+  }
+
+  async retrieveData(ctx: Ctx, doc: DocMetadata): Promise<DataResult> {
+    const session = this.sessions.get(ctx.config);
+    if (doc.extra?.isDownloadable === false) return openContent(session, ctx, doc, 'files/export');
+    try {
+      return await openContent(session, ctx, doc, 'files/download');
+    } catch (err) {
+      // The listing said downloadable but Dropbox disagrees (e.g. metadata from an older page).
+      if (err instanceof DropboxApiError && err.tag === 'unsupported_file') return openContent(session, ctx, doc, 'files/export');
+      throw err;
+    }
+  }
+
+  private async listFolder(ctx: Ctx) {
+    const res = await this.sessions.get(ctx.config).call(ctx, 'files/list_folder', (dbx) =>
+      dbx.filesListFolder({
+        path: ctx.config.rootPath,
+        recursive: true,
+        include_deleted: false,
+        limit: ctx.config.pageSize,
+      }),
+    );
+    return res.result;
+  }
+}

@@ -1,0 +1,69 @@
+// Turns a files/list_folder(/continue) result into a MetadataPage: files become upserts,
+// deleted entries become deletedPaths (path_lower; covers everything under a folder),
+// folders are skipped. Renames arrive as delete(old path) + file(new path, same id).
+import type { files } from 'dropbox';
+import type { DocMetadata, MetadataPage } from '../types.js';
+import { guessMimeType } from '../shared/mime-type.js';
+import type { PathFilter } from '../shared/path-glob.js';
+
+type Entry = files.ListFolderResult['entries'][number];
+
+export interface DropboxMilestone {
+  cursor?: string;
+}
+
+export function fileToDocMetadata(file: files.FileMetadataReference): DocMetadata {
+  return {
+    externalId: file.id,
+    title: file.name,
+    path: file.path_display,
+    mimeType: guessMimeType(file.name),
+    size: file.size,
+    modifiedAt: file.server_modified,
+    version: file.content_hash ?? file.rev,
+    extra: {
+      pathLower: file.path_lower ?? file.name.toLowerCase(),
+      rev: file.rev,
+      isDownloadable: file.is_downloadable ?? true,
+    },
+  };
+}
+
+/**
+ * Builds the page so that applying deletedPaths first and then upserts gives the same
+ * result as replaying the entries in order: an upsert followed (in this page) by the
+ * deletion of its path or a parent folder is dropped, and a deletion followed by an
+ * upsert under the same path leaves that upsert in place.
+ */
+export function toMetadataPage(
+  result: files.ListFolderResult,
+  options: { include: PathFilter; reset: boolean },
+): MetadataPage {
+  const upserts = new Map<string, DocMetadata>();
+  const deletedPaths = new Set<string>();
+  for (const entry of result.entries as Entry[]) {
+    if (entry['.tag'] === 'file') {
+      const lower = entry.path_lower ?? '';
+      if (!options.include(lower)) continue;
+      upserts.delete(entry.id); // keep page order: the latest entry for an id wins
+      upserts.set(entry.id, fileToDocMetadata(entry));
+    } else if (entry['.tag'] === 'deleted') {
+      const gone = entry.path_lower ?? '';
+      if (!gone) continue;
+      deletedPaths.add(gone);
+      for (const [id, doc] of upserts) {
+        const lower = String(doc.extra?.pathLower ?? '');
+        if (lower === gone || lower.startsWith(`${gone}/`)) upserts.delete(id);
+      }
+    }
+  }
+  const page: MetadataPage = {
+    upserts: [...upserts.values()],
+    deletes: [],
+    milestone: { cursor: result.cursor },
+    hasMore: result.has_more,
+  };
+  if (deletedPaths.size) page.deletedPaths = [...deletedPaths];
+  if (options.reset) page.reset = true;
+  return page;
+}
