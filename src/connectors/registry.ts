@@ -5,6 +5,8 @@ import path from 'node:path';
 import type { Connector } from './types.js';
 import { ConfigError } from './types.js';
 import { DropboxConnector } from './dropbox/connector.js';
+import { GdriveConnector } from './gdrive/connector.js';
+import { GmailConnector } from './gmail/connector.js';
 import { SampleConnector } from './sample/connector.js';
 
 export type ConnectorFactory = () => Connector<any>;
@@ -12,6 +14,8 @@ export type ConnectorFactory = () => Connector<any>;
 const builtIns = new Map<string, ConnectorFactory>([
   ['sample', () => new SampleConnector()],
   ['dropbox', () => new DropboxConnector()],
+  ['gdrive', () => new GdriveConnector()],
+  ['gmail', () => new GmailConnector()],
 ]);
 
 export function registerConnector(name: string, factory: ConnectorFactory): void {

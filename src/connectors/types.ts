@@ -98,6 +98,11 @@ export class DocsyncError extends Error {
 /** The source asked us to slow down; nothing may be called before `retryAt`. */
 export class RateLimitError extends DocsyncError {
   readonly retryAt: Date;
+  /**
+   * Optional milestone to keep while waiting (e.g. one counting consecutive rate limits for an
+   * exponential schedule). The workflow stores it; the next listing call receives it.
+   */
+  milestone?: Milestone;
   constructor(retryAt: Date, message = `rate limited until ${retryAt.toISOString()}`, context: ErrorContext = {}) {
     super(message, context);
     this.retryAt = retryAt;

@@ -1,6 +1,7 @@
 // How workflows read activity failures: the activity layer encodes connector errors as
 // ApplicationFailures whose `type` is the error class name (see activities/failures.ts).
 import { ActivityFailure, ApplicationFailure, type ActivityOptions } from '@temporalio/workflow';
+import type { Milestone } from './types.js';
 
 export const NON_RETRYABLE = ['RateLimitError', 'AuthError', 'NotFoundError', 'ConfigError', 'UnsupportedContentError'];
 
@@ -17,7 +18,7 @@ export const DATA_ACTIVITY_OPTIONS: ActivityOptions = {
 };
 
 export type ClassifiedFailure =
-  | { kind: 'rate-limit'; retryAt: Date; message: string }
+  | { kind: 'rate-limit'; retryAt: Date; message: string; milestone?: Milestone }
   | { kind: 'auth'; message: string }
   | { kind: 'config'; message: string; details: unknown[] }
   | { kind: 'not-found'; message: string }
@@ -29,9 +30,10 @@ export function classifyFailure(err: unknown): ClassifiedFailure {
   if (!(cause instanceof ApplicationFailure)) return { kind: 'other', message };
   switch (cause.type) {
     case 'RateLimitError': {
-      const details = (cause.details?.[0] ?? {}) as { retryAt?: string };
+      const details = (cause.details?.[0] ?? {}) as { retryAt?: string; milestone?: Milestone };
       const retryAt = details.retryAt ? new Date(details.retryAt) : new Date(Date.now() + 60_000);
-      return { kind: 'rate-limit', retryAt: isNaN(retryAt.getTime()) ? new Date(Date.now() + 60_000) : retryAt, message };
+      const milestone = details.milestone && typeof details.milestone === 'object' ? details.milestone : undefined;
+      return { kind: 'rate-limit', retryAt: isNaN(retryAt.getTime()) ? new Date(Date.now() + 60_000) : retryAt, message, milestone };
     }
     case 'AuthError':
       return { kind: 'auth', message };

@@ -175,6 +175,8 @@ export async function syncUser(input: SyncUserInput): Promise<SyncUserResult> {
     }
     if (failure.kind === 'rate-limit') {
       state.counters.rateLimitWaits += 1;
+      // The connector may hand back a milestone to keep (e.g. a backoff streak for its schedule).
+      if (failure.milestone) state.milestone = failure.milestone;
       setPhase('rate-limited', `source rate limit until ${failure.retryAt.toISOString()}`, failure.retryAt);
       // A durable timer: survives worker and server restarts, and nothing calls the source before it fires.
       await condition(() => cancelled, Math.max(failure.retryAt.getTime() - Date.now(), 1));

@@ -1,0 +1,47 @@
+// Drive document content: binary files stream from files.get(alt=media); Docs/Sheets/Slides
+// are exported to text; other Google types and files Drive refuses to hand out are skipped.
+import type { Readable } from 'node:stream';
+import type { drive_v3 } from '@googleapis/drive';
+import type { ConnectorContext, DataResult, DocMetadata } from '../types.js';
+import { UnsupportedContentError } from '../types.js';
+import type { GoogleSession } from '../google/auth.js';
+import { callOptions } from '../google/api.js';
+import { RATE_LIMIT_BASE_MS } from '../google/rate-limit.js';
+import type { GdriveConfig } from './config.js';
+import { EXPORT_MIME, isGoogleAppsType } from './files.js';
+
+/** No milestone here to count a streak: a download hit by quota waits a fixed 30 s. */
+const DATA_SCHEDULE = { fixedMs: RATE_LIMIT_BASE_MS };
+
+export async function retrieveDriveContent(
+  ctx: ConnectorContext<GdriveConfig>,
+  drive: drive_v3.Drive,
+  session: GoogleSession,
+  doc: DocMetadata,
+): Promise<DataResult> {
+  const fileId = doc.externalId;
+  const googleMimeType = typeof doc.extra?.googleMimeType === 'string' ? doc.extra.googleMimeType : doc.mimeType ?? '';
+  // Streams get only the activity's signal: a total deadline would cut long downloads.
+  const opts = { ...callOptions(ctx), responseType: 'stream' as const };
+  const runOpts = { externalId: fileId, schedule: DATA_SCHEDULE };
+
+  if (isGoogleAppsType(googleMimeType)) {
+    const target = EXPORT_MIME[googleMimeType];
+    if (!target) {
+      throw new UnsupportedContentError(`gdrive: ${googleMimeType} has no text export`, {
+        connector: 'gdrive',
+        userId: ctx.userId,
+        externalId: fileId,
+      });
+    }
+    const res = await session.run('files.export', () => drive.files.export({ fileId, mimeType: target }, opts), runOpts);
+    return { body: res.data as unknown as Readable, mimeType: target };
+  }
+
+  const res = await session.run(
+    'files.get',
+    () => drive.files.get({ fileId, alt: 'media', supportsAllDrives: true }, opts),
+    runOpts,
+  );
+  return { body: res.data as unknown as Readable, mimeType: googleMimeType || 'application/octet-stream', size: doc.size };
+}

@@ -1,0 +1,35 @@
+// Drive file resources -> DocMetadata, and which Google Docs Editors types export to what.
+import type { drive_v3 } from '@googleapis/drive';
+import type { DocMetadata } from '../types.js';
+
+export const FOLDER_MIME = 'application/vnd.google-apps.folder';
+export const GOOGLE_APPS_PREFIX = 'application/vnd.google-apps.';
+
+/** The minimal fields every listing asks for (Drive's default omits md5Checksum, version, size...). */
+export const FILE_FIELDS = 'id,name,mimeType,md5Checksum,version,modifiedTime,size,trashed';
+
+/** Docs Editors files have no bytes: export to text. Other google-apps types are skipped. */
+export const EXPORT_MIME: Record<string, string> = {
+  'application/vnd.google-apps.document': 'text/plain',
+  'application/vnd.google-apps.spreadsheet': 'text/csv',
+  'application/vnd.google-apps.presentation': 'text/plain',
+};
+
+export function isGoogleAppsType(mimeType: string): boolean {
+  return mimeType.startsWith(GOOGLE_APPS_PREFIX);
+}
+
+export function toDocMetadata(file: drive_v3.Schema$File): DocMetadata {
+  const mimeType = file.mimeType ?? 'application/octet-stream';
+  const size = file.size ? Number(file.size) : undefined;
+  return {
+    externalId: file.id!,
+    title: file.name ?? file.id!,
+    mimeType,
+    size: Number.isFinite(size) ? size : undefined,
+    modifiedAt: file.modifiedTime ?? undefined,
+    // md5 exists only for binary files; Docs Editors files change `version` on every edit.
+    version: file.md5Checksum ?? file.version ?? file.modifiedTime ?? '0',
+    extra: { googleMimeType: mimeType },
+  };
+}
