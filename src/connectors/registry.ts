@@ -4,18 +4,15 @@ import { pathToFileURL } from 'node:url';
 import path from 'node:path';
 import type { Connector } from './types.js';
 import { ConfigError } from './types.js';
-import { DropboxConnector } from './dropbox/connector.js';
-import { GdriveConnector } from './gdrive/connector.js';
-import { GmailConnector } from './gmail/connector.js';
-import { SampleConnector } from './sample/connector.js';
 
-export type ConnectorFactory = () => Connector<any>;
+export type ConnectorFactory = () => Connector<any> | Promise<Connector<any>>;
 
+// Loaded on first use: the provider SDKs cost hundreds of milliseconds to import.
 const builtIns = new Map<string, ConnectorFactory>([
-  ['sample', () => new SampleConnector()],
-  ['dropbox', () => new DropboxConnector()],
-  ['gdrive', () => new GdriveConnector()],
-  ['gmail', () => new GmailConnector()],
+  ['sample', async () => new (await import('./sample/connector.js')).SampleConnector()],
+  ['dropbox', async () => new (await import('./dropbox/connector.js')).DropboxConnector()],
+  ['gdrive', async () => new (await import('./gdrive/connector.js')).GdriveConnector()],
+  ['gmail', async () => new (await import('./gmail/connector.js')).GmailConnector()],
 ]);
 
 export function registerConnector(name: string, factory: ConnectorFactory): void {

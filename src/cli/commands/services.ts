@@ -4,9 +4,11 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { startPostgres, startTemporal } from '../../../scripts/services.js';
-import { runWorker } from '../../workers/main.js';
 import { DEV_ENV_FILE } from '../context.js';
+
+// Loaded on use: the worker SDK (native core, bundler) takes ~2 s to import, which every other
+// command would otherwise pay.
+const workerModule = () => import('../../workers/main.js');
 
 /** The dev stack keeps one generated key so stored credentials stay readable across restarts. */
 function devSecretKey(home: string): string {
@@ -19,13 +21,14 @@ export function registerServiceCommands(program: Command): void {
   program
     .command('worker')
     .description('run a worker against existing Temporal and Postgres (TEMPORAL_ADDRESS, DATABASE_URL, ...)')
-    .action(async () => runWorker());
+    .action(async () => (await workerModule()).runWorker());
   program
     .command('dev')
     .description('run Temporal (with Web UI), Postgres and a worker locally; Ctrl-C stops everything cleanly')
     .option('--ui-port <port>', 'Web UI port', '8233')
     .option('--port <port>', 'Temporal gRPC port', '7233')
     .action(async (flags: { uiPort: string; port: string }) => {
+      const { startPostgres, startTemporal } = await import('../../../scripts/services.js');
       const home = path.dirname(DEV_ENV_FILE);
       mkdirSync(home, { recursive: true });
       const temporal = await startTemporal({ ui: true, dbFile: path.join(home, 'temporal.db'), port: Number(flags.port), uiPort: Number(flags.uiPort) });
@@ -44,7 +47,7 @@ export function registerServiceCommands(program: Command): void {
       console.log(`Postgres:        ${postgres.url}`);
       console.log(`Settings for other shells are in ${DEV_ENV_FILE} (the docsync CLI reads it). Ctrl-C stops everything.`);
       try {
-        await runWorker(); // returns after SIGINT/SIGTERM once in-flight work drained
+        await (await workerModule()).runWorker(); // returns after SIGINT/SIGTERM once in-flight work drained
       } finally {
         await postgres.stop();
         await temporal.stop();
