@@ -20,11 +20,12 @@ export function toApplicationFailure(err: unknown): unknown {
   });
 }
 
-/** Runs `work`, rethrowing connector errors as typed ApplicationFailures. */
-export async function withTypedFailures<T>(work: () => Promise<T>): Promise<T> {
+/** Runs `work`, rethrowing connector errors as typed ApplicationFailures (after `observe` saw them). */
+export async function withTypedFailures<T>(work: () => Promise<T>, observe?: (err: unknown) => void): Promise<T> {
   try {
     return await work();
   } catch (err) {
+    observe?.(err);
     throw toApplicationFailure(err);
   }
 }

@@ -3,7 +3,8 @@
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
 import type { DocMetadata } from '../connectors/types.js';
-import { MAX_MILESTONE_BYTES, NotFoundError, UnsupportedContentError } from '../connectors/types.js';
+import { MAX_MILESTONE_BYTES, NotFoundError, RateLimitError, UnsupportedContentError } from '../connectors/types.js';
+import type { DocsyncMetrics } from '../workers/metrics.js';
 import { extractText } from '../extract/index.js';
 import type { BlobStore } from '../store/blobs.js';
 import type { CredentialStore } from '../store/credentials.js';
@@ -28,6 +29,7 @@ export interface ActivityDeps {
   credentials?: CredentialStore;
   limits?: { maxBytes?: number; maxTextBytes?: number };
   tikaUrl?: string;
+  metrics?: DocsyncMetrics;
 }
 
 export const DEFAULT_MAX_BYTES = 100 * 1024 * 1024;
@@ -36,6 +38,15 @@ export const DEFAULT_MAX_TEXT_BYTES = 10 * 1024 * 1024;
 export function createActivities(deps: ActivityDeps) {
   const maxBytes = deps.limits?.maxBytes ?? DEFAULT_MAX_BYTES;
   const maxTextBytes = deps.limits?.maxTextBytes ?? DEFAULT_MAX_TEXT_BYTES;
+  const metrics = deps.metrics;
+  const countDocs = (connector: string, outcome: string, n = 1) => {
+    if (n > 0) metrics?.docs.inc({ connector, outcome }, n);
+  };
+  const observeRateLimit = (connector: string, stage: 'listing' | 'download') => (err: unknown) => {
+    if (!(err instanceof RateLimitError) || !metrics) return;
+    metrics.rateLimitWaits.inc({ connector, stage });
+    metrics.rateLimitSeconds.inc({ connector, stage }, Math.max(0, (err.retryAt.getTime() - Date.now()) / 1000));
+  };
 
   async function retrieveMetadata(input: RetrieveMetadataInput): Promise<RetrieveMetadataResult> {
     return withTypedFailures(() =>
@@ -71,75 +82,83 @@ export function createActivities(deps: ActivityDeps) {
           });
           return { ...result, deleted: result.deleted + swept };
         });
+        countDocs(input.connector, 'listed', written.upserted);
+        countDocs(input.connector, 'deleted', written.deleted);
         ctx.logger.info(
           { page: input.pageNo, listed: page.upserts.length, upserted: written.upserted, deleted: written.deleted, toFetch: written.toFetch.length, hasMore: page.hasMore },
           'metadata page stored',
         );
         return { ...written, milestone: page.milestone, hasMore: page.hasMore, reset: Boolean(page.reset) };
       }),
+      observeRateLimit(input.connector, 'listing'),
     );
   }
 
   async function retrieveData(input: RetrieveDocInput): Promise<RetrieveDataResult> {
-    return withTypedFailures(() =>
-      withHeartbeats(async () => {
-        const key = { connector: input.connector, userId: input.userId };
-        const { externalId, version } = input.doc;
-        const row = await getDocument(deps.pool, key, externalId);
-        if (!row || row.deleted_at) return { outcome: 'deleted' };
-        if (row.version !== version) return { outcome: 'superseded' };
-        if (row.fetched_version === version && (row.status === 'fetched' || row.status === 'skipped')) {
-          return { outcome: 'unchanged' };
-        }
-        const { connector, ctx } = await prepareConnector(input, deps);
-        let data;
-        try {
-          data = await connector.retrieveData(ctx, toMetadata(row));
-        } catch (err) {
-          if (err instanceof NotFoundError) {
-            await markGone(deps.pool, key, externalId);
-            return { outcome: 'deleted' };
-          }
-          if (err instanceof UnsupportedContentError) return skip(err.message);
-          throw err;
-        }
+    const result = await withTypedFailures(() => fetchAndStore(input), observeRateLimit(input.connector, 'download'));
+    countDocs(input.connector, result.outcome);
+    if (result.outcome === 'fetched' && result.size) metrics?.bytes.inc({ connector: input.connector }, result.size);
+    return result;
+  }
 
-        async function skip(reason: string): Promise<RetrieveDataResult> {
-          await markSkipped(deps.pool, key, externalId, version, reason);
-          ctx.logger.info({ externalId, reason }, 'document skipped');
-          return { outcome: 'skipped', reason };
+  async function fetchAndStore(input: RetrieveDocInput): Promise<RetrieveDataResult> {
+    return withHeartbeats(async () => {
+      const key = { connector: input.connector, userId: input.userId };
+      const { externalId, version } = input.doc;
+      const row = await getDocument(deps.pool, key, externalId);
+      if (!row || row.deleted_at) return { outcome: 'deleted' };
+      if (row.version !== version) return { outcome: 'superseded' };
+      if (row.fetched_version === version && (row.status === 'fetched' || row.status === 'skipped')) {
+        return { outcome: 'unchanged' };
+      }
+      const { connector, ctx } = await prepareConnector(input, deps);
+      let data;
+      try {
+        data = await connector.retrieveData(ctx, toMetadata(row));
+      } catch (err) {
+        if (err instanceof NotFoundError) {
+          await markGone(deps.pool, key, externalId);
+          return { outcome: 'deleted' };
         }
+        if (err instanceof UnsupportedContentError) return skip(err.message);
+        throw err;
+      }
 
-        let blob;
-        try {
-          blob = await deps.blobs.put(data.body, { maxBytes, signal: ctx.signal });
-        } catch (err) {
-          if (err instanceof UnsupportedContentError) return skip(err.message);
-          throw err;
-        }
-        const mimeType = data.mimeType || row.mime_type || 'application/octet-stream';
-        const content = { version, sha256: blob.sha256, size: blob.size, mimeType };
-        if (blob.sha256 === row.content_sha256 && row.text !== null) {
-          // Same bytes as before: keep the stored text, skip extraction.
-          await markFetched(deps.pool, key, externalId, { ...content, text: null, truncated: row.text_truncated });
-          return { outcome: 'unchanged', sha256: blob.sha256, size: blob.size };
-        }
-        let extracted;
-        try {
-          extracted = await extractText(blob.path, mimeType, { maxTextBytes, signal: ctx.signal });
-        } catch (err) {
-          if (err instanceof UnsupportedContentError) return skip(err.message);
-          throw err;
-        }
-        await markFetched(deps.pool, key, externalId, { ...content, text: extracted.text, truncated: extracted.truncated });
-        return {
-          outcome: 'fetched',
-          sha256: blob.sha256,
-          size: blob.size,
-          textBytes: Buffer.byteLength(extracted.text, 'utf8'),
-        };
-      }),
-    );
+      async function skip(reason: string): Promise<RetrieveDataResult> {
+        await markSkipped(deps.pool, key, externalId, version, reason);
+        ctx.logger.info({ externalId, reason }, 'document skipped');
+        return { outcome: 'skipped', reason };
+      }
+
+      let blob;
+      try {
+        blob = await deps.blobs.put(data.body, { maxBytes, signal: ctx.signal });
+      } catch (err) {
+        if (err instanceof UnsupportedContentError) return skip(err.message);
+        throw err;
+      }
+      const mimeType = data.mimeType || row.mime_type || 'application/octet-stream';
+      const content = { version, sha256: blob.sha256, size: blob.size, mimeType };
+      if (blob.sha256 === row.content_sha256 && row.text !== null) {
+        // Same bytes as before: keep the stored text, skip extraction.
+        await markFetched(deps.pool, key, externalId, { ...content, text: null, truncated: row.text_truncated });
+        return { outcome: 'unchanged', sha256: blob.sha256, size: blob.size };
+      }
+      let extracted;
+      try {
+        extracted = await extractText(blob.path, mimeType, { maxTextBytes, signal: ctx.signal });
+      } catch (err) {
+        if (err instanceof UnsupportedContentError) return skip(err.message);
+        throw err;
+      }
+      await markFetched(deps.pool, key, externalId, { ...content, text: extracted.text, truncated: extracted.truncated });
+      return {
+        outcome: 'fetched',
+        sha256: blob.sha256,
+        size: blob.size,
+        textBytes: Buffer.byteLength(extracted.text, 'utf8'),
+      };
+    });
   }
 
   /** The last word on a document whose retrieval kept failing: recorded on its row, never fatal to the sync. */
@@ -147,6 +166,7 @@ export function createActivities(deps: ActivityDeps) {
     const key = { connector: input.connector, userId: input.userId };
     const changed = await markFailed(deps.pool, key, input.doc.externalId, input.doc.version, input.error);
     if (changed && input.syncRunId) await recordRunError(deps.pool, input.syncRunId);
+    if (changed) countDocs(input.connector, 'failed');
     deps.logger.warn({ connector: input.connector, userId: input.userId, externalId: input.doc.externalId, error: input.error }, 'document failed');
   }
 

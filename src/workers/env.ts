@@ -14,6 +14,10 @@ const envSchema = z.object({
   DOCSYNC_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().positive().default(20),
   DOCSYNC_DB_POOL_MAX: z.coerce.number().int().positive().default(10),
   TIKA_URL: z.string().url().optional(),
+  /** /metrics, /healthz, /readyz; 0 disables the listener. */
+  DOCSYNC_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
+  /** Where the Temporal SDK core serves its own Prometheus metrics (re-exported on /metrics). */
+  DOCSYNC_CORE_METRICS_ADDRESS: z.string().default('127.0.0.1:9465'),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info'),
 });
 

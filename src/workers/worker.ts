@@ -19,6 +19,7 @@ export interface DocsyncWorkerOptions {
   credentials?: CredentialStore;
   limits?: ActivityDeps['limits'];
   tikaUrl?: string;
+  metrics?: ActivityDeps['metrics'];
   /** Pre-bundled workflow code (tests bundle once and reuse it). */
   workflowBundle?: WorkerOptions['workflowBundle'];
   maxConcurrentActivityTaskExecutions?: number;
@@ -39,6 +40,7 @@ export async function createDocsyncWorker(options: DocsyncWorkerOptions): Promis
     credentials: options.credentials,
     limits: options.limits,
     tikaUrl: options.tikaUrl,
+    metrics: options.metrics,
   });
   return Worker.create({
     connection: options.connection,

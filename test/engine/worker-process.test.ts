@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, inject, it } from 'vitest';
-import { createDatabase, temporalCliPath } from '../../scripts/services.js';
+import { createDatabase, freePort, temporalCliPath } from '../../scripts/services.js';
 import { seedThreeDocs, newSampleSource, documents } from '../support/sample.js';
 import { createPool } from '../../src/store/db.js';
 import { eventually } from '../support/harness.js';
@@ -19,6 +19,8 @@ describe('worker process + temporal CLI', () => {
     const databaseUrl = await createDatabase(inject('databaseUrl'), `t_workerproc_${Date.now()}`);
     const address = inject('temporalAddress');
     const taskQueue = `docsync-cli-${Date.now()}`;
+    const metricsPort = await freePort();
+    const corePort = await freePort();
     const worker = spawn(process.execPath, ['--import', 'tsx', 'src/workers/main.ts'], {
       cwd: ROOT,
       env: {
@@ -28,6 +30,8 @@ describe('worker process + temporal CLI', () => {
         DATABASE_URL: databaseUrl,
         DOCSYNC_BLOB_DIR: mkdtempSync(path.join(os.tmpdir(), 'docsync-blobs-')),
         LOG_LEVEL: 'info',
+        DOCSYNC_METRICS_PORT: String(metricsPort),
+        DOCSYNC_CORE_METRICS_ADDRESS: `127.0.0.1:${corePort}`,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -56,6 +60,14 @@ describe('worker process + temporal CLI', () => {
     } finally {
       await pool.end();
     }
+
+    const base = `http://127.0.0.1:${metricsPort}`;
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+    expect((await fetch(`${base}/readyz`)).status).toBe(200);
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    expect(metrics).toMatch(/docsync_documents_total\{connector="sample",outcome="listed"\} 3/);
+    expect(metrics).toMatch(/docsync_documents_total\{connector="sample",outcome="fetched"\} 3/);
+    expect(metrics).toMatch(/^temporal_\w+/m); // the SDK core's runtime metrics, re-exported
 
     await exec(cli, ['workflow', 'signal', '--address', address, '--workflow-id', `sync/sample/alice-${taskQueue}`, '--name', 'cancel']);
     worker.kill('SIGTERM');
