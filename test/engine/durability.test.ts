@@ -1,9 +1,14 @@
 // Durability scenarios: rate-limit waits that survive a worker restart, a sync that resumes
 // mid-listing after its worker stops, and continue-as-new keeping the milestone and counters.
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { temporalCliPath } from '../../scripts/services.js';
 import { syncNowSignal } from '../../src/workflows/definitions.js';
 import { createHarness, eventually, type Harness } from '../support/harness.js';
 import { changes, documents, maybeRecordHistory, newSampleSource } from '../support/sample.js';
+
+const exec = promisify(execFile);
 
 describe('durability on a real Temporal dev server', () => {
   let h: Harness;
@@ -28,6 +33,15 @@ describe('durability on a real Temporal dev server', () => {
     expect(limited.nextSyncAt).toBe(retryAt.toISOString());
     const described = await handle.describe();
     expect(described.searchAttributes.DocsyncPhase).toEqual(['rate-limited']);
+    // Operators find it the way the README says: by search attribute, with the real CLI.
+    const listed = await eventually(async () => {
+      const { stdout } = await exec(temporalCliPath(), [
+        'workflow', 'list', '--address', h.address,
+        '--query', `DocsyncPhase="rate-limited" AND DocsyncConnector="sample" AND DocsyncUser="rl"`, '--output', 'json',
+      ]);
+      return stdout.includes('sync/sample/rl') && stdout;
+    }, 20_000);
+    expect(listed).toContain('sync/sample/rl');
 
     // The worker goes away during the wait; a new one takes over the durable timer.
     await worker.stop();
