@@ -3,7 +3,8 @@
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
 import type { DocMetadata } from '../connectors/types.js';
-import { MAX_MILESTONE_BYTES, NotFoundError, RateLimitError, UnsupportedContentError } from '../connectors/types.js';
+import path from 'node:path';
+import { MAX_MILESTONE_BYTES, NotFoundError, RateLimitError, TransientError, UnsupportedContentError } from '../connectors/types.js';
 import type { DocsyncMetrics } from '../workers/metrics.js';
 import { extractText } from '../extract/index.js';
 import type { BlobStore } from '../store/blobs.js';
@@ -146,10 +147,23 @@ export function createActivities(deps: ActivityDeps) {
       }
       let extracted;
       try {
-        extracted = await extractText(blob.path, mimeType, { maxTextBytes, signal: ctx.signal });
+        // A zero-byte file has no text; no extractor (or Tika round trip) needed.
+        extracted = blob.size === 0 ? { text: '', truncated: false } : await extractText(blob.path, mimeType, {
+          maxTextBytes,
+          signal: ctx.signal,
+          // Blob paths have no extension: the name lets Markdown/CSV/e-mail be recognised.
+          fileName: row.path ? path.posix.basename(row.path) : row.title,
+          tikaUrl: deps.tikaUrl,
+        });
       } catch (err) {
         if (err instanceof UnsupportedContentError) return skip(err.message);
-        throw err;
+        if (err instanceof TransientError || (err as Error).name === 'AbortError') throw err;
+        // A damaged file fails the same way on every attempt: record it now instead of retrying.
+        const reason = `text extraction failed: ${(err as Error).message}`;
+        await markFailed(deps.pool, key, externalId, version, reason, { final: true });
+        if (input.syncRunId) await recordRunError(deps.pool, input.syncRunId);
+        ctx.logger.warn({ externalId, reason }, 'document failed');
+        return { outcome: 'failed', reason };
       }
       await markFetched(deps.pool, key, externalId, { ...content, text: extracted.text, truncated: extracted.truncated });
       return {

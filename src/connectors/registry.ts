@@ -13,6 +13,7 @@ const builtIns = new Map<string, ConnectorFactory>([
   ['dropbox', async () => new (await import('./dropbox/connector.js')).DropboxConnector()],
   ['gdrive', async () => new (await import('./gdrive/connector.js')).GdriveConnector()],
   ['gmail', async () => new (await import('./gmail/connector.js')).GmailConnector()],
+  ['filesystem', async () => new (await import('./filesystem/connector.js')).FilesystemConnector()],
 ]);
 
 export function registerConnector(name: string, factory: ConnectorFactory): void {

@@ -1,54 +1,24 @@
-// Text extraction entry point: picks an extractor by mime type. Built-in extractors handle
-// plain text and HTML for now; unsupported types raise UnsupportedContentError (doc skipped).
-import { promises as fs } from 'node:fs';
-import { UnsupportedContentError } from '../connectors/types.js';
+// Text extraction entry point (DESIGN §3, retrieveDoc): Apache Tika when a Tika URL is
+// configured (option `tikaUrl` or env TIKA_URL), otherwise the built-in extractors.
+// Errors: UnsupportedContentError (doc skipped, with a reason) for types or sizes not handled;
+// a plain Error with the extractor's message for damaged files; Tika outages are TransientError.
+//
+// Memory caps (see types.ts for defaults): text formats and Tika stream and read only what fits
+// in `maxTextBytes`; PDF, office and e-mail libraries need the whole file in memory and refuse
+// files over `maxInputBytes`; zip-based formats are checked against `maxUnzippedBytes` and
+// `maxZipEntries` before any library inflates them.
+import { extractBuiltIn } from './builtin.js';
+import { extractWithTika } from './tika.js';
+import type { ExtractedText, ExtractOptions } from './types.js';
 
-export interface ExtractOptions {
-  /** Stored text is cut at this many bytes (UTF-8) and flagged truncated. */
-  maxTextBytes: number;
-  signal?: AbortSignal;
-}
-
-export interface ExtractedText {
-  text: string;
-  truncated: boolean;
-  /** The mime type the extractor used. */
-  mimeType: string;
-}
-
-const TEXT_TYPES = new Set(['text/plain', 'text/markdown', 'text/csv', 'application/json']);
+export { detectContentType, type DetectedType } from './detect.js';
+export { extractBuiltIn } from './builtin.js';
+export { extractWithTika, TikaError } from './tika.js';
+export { truncate } from './truncate.js';
+export * from './types.js';
 
 export async function extractText(filePath: string, mimeType: string, options: ExtractOptions): Promise<ExtractedText> {
-  const base = mimeType.split(';')[0].trim().toLowerCase();
-  if (TEXT_TYPES.has(base)) {
-    return truncate(await fs.readFile(filePath, 'utf8'), options.maxTextBytes, base);
-  }
-  if (base === 'text/html') {
-    return truncate(htmlToText(await fs.readFile(filePath, 'utf8')), options.maxTextBytes, base);
-  }
-  throw new UnsupportedContentError(`no text extractor for mime type "${base}"`);
-}
-
-function htmlToText(html: string): string {
-  return html
-    .replace(/<(script|style)[\s\S]*?<\/\1>/gi, ' ')
-    .replace(/<br\s*\/?>|<\/(p|div|h[1-6]|li|tr)>/gi, '\n')
-    .replace(/<[^>]+>/g, ' ')
-    .replace(/&nbsp;/g, ' ')
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&quot;/g, '"')
-    .replace(/&#39;/g, "'")
-    .replace(/&amp;/g, '&')
-    .replace(/[ \t]+/g, ' ')
-    .replace(/\s*\n\s*/g, '\n')
-    .trim();
-}
-
-export function truncate(text: string, maxBytes: number, mimeType: string): ExtractedText {
-  const bytes = Buffer.from(text, 'utf8');
-  if (bytes.length <= maxBytes) return { text, truncated: false, mimeType };
-  // Cut on a character boundary: decoding a partial sequence drops the broken tail.
-  const cut = bytes.subarray(0, maxBytes).toString('utf8').replace(/\uFFFD$/, '');
-  return { text: cut, truncated: true, mimeType };
+  const tikaUrl = options.tikaUrl ?? process.env.TIKA_URL;
+  if (tikaUrl) return extractWithTika(filePath, mimeType, { ...options, tikaUrl });
+  return extractBuiltIn(filePath, mimeType, options);
 }

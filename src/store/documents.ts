@@ -221,9 +221,15 @@ export async function markSkipped(db: pg.Pool, key: DocKey, externalId: string, 
     `status = 'skipped', error = $5, fetched_version = $4`, [reason]);
 }
 
-export async function markFailed(db: pg.Pool, key: DocKey, externalId: string, version: string, error: string): Promise<boolean> {
+/**
+ * Records a failure. `final`: the content itself is broken (e.g. a corrupt PDF), so this version
+ * is done with and only a new version is tried again; otherwise the next sync retries it.
+ */
+export async function markFailed(
+  db: pg.Pool, key: DocKey, externalId: string, version: string, error: string, options: { final?: boolean } = {},
+): Promise<boolean> {
   return recordOutcome(db, key, externalId, version, null,
-    `status = 'failed', error = $5, attempts = attempts + 1`, [error]);
+    `status = 'failed', error = $5, attempts = attempts + 1${options.final ? ', fetched_version = $4' : ''}`, [error]);
 }
 
 /** The source says the document is gone (e.g. deleted between listing and download). */

@@ -109,7 +109,8 @@ export interface RetrieveMetadataResult {
 export type DocOutcome = 'fetched' | 'unchanged' | 'skipped' | 'deleted' | 'superseded' | 'failed';
 
 export interface RetrieveDataResult {
-  outcome: Exclude<DocOutcome, 'failed'>;
+  /** 'failed' when the content itself is broken (retrying would not help); the row holds why. */
+  outcome: DocOutcome;
   sha256?: string;
   size?: number;
   textBytes?: number;

@@ -1,0 +1,63 @@
+// Content type detection: the bytes win over what the source declared. Binary formats are
+// sniffed with `file-type`; text formats have no magic, so for them the declared type (or the
+// file name's extension) decides.
+import { fileTypeFromFile } from 'file-type';
+import mime from 'mime-types';
+
+export interface DetectedType {
+  /** Lower-case type without parameters. */
+  mimeType: string;
+  /** `charset` parameter of the declared type, if any (text formats). */
+  charset?: string;
+  /** How the type was decided. */
+  source: 'sniffed' | 'declared' | 'extension' | 'unknown';
+}
+
+const GENERIC_TYPES = new Set(['', 'application/octet-stream', 'binary/octet-stream', 'application/unknown']);
+
+/**
+ * Sniffed types that are containers for more specific formats: when the hint names a format
+ * built on the same container (a DOCX is a zip), the hint is more precise than the sniff.
+ * This also lets a damaged DOCX reach the DOCX extractor and fail with its message.
+ */
+const CONTAINERS: Record<string, (hint: string) => boolean> = {
+  'application/zip': (hint) =>
+    hint.startsWith('application/vnd.openxmlformats-officedocument.') ||
+    hint.startsWith('application/vnd.oasis.opendocument.') ||
+    hint === 'application/epub+zip',
+  'application/x-cfb': (hint) => hint === 'application/msword' || hint.startsWith('application/vnd.ms-') || hint === 'application/vnd.visio',
+  'application/xml': (hint) => hint.endsWith('+xml') || hint === 'text/xml' || hint === 'text/html',
+};
+
+export function parseMimeType(value: string | undefined): { base: string; charset?: string } {
+  const [base = '', ...params] = (value ?? '').split(';');
+  const charsetParam = params.map((p) => p.trim()).find((p) => /^charset=/i.test(p));
+  const charset = charsetParam?.slice('charset='.length).replace(/^"|"$/g, '').trim() || undefined;
+  return { base: base.trim().toLowerCase(), charset };
+}
+
+/** The type a file name's extension suggests, or undefined. */
+export function mimeTypeFromName(fileName: string | undefined): string | undefined {
+  if (!fileName) return undefined;
+  const found = mime.lookup(fileName);
+  return found ? found.toLowerCase() : undefined;
+}
+
+export async function detectContentType(filePath: string, declaredMimeType: string, fileName?: string): Promise<DetectedType> {
+  const declared = parseMimeType(declaredMimeType);
+  const hint = !GENERIC_TYPES.has(declared.base)
+    ? { mimeType: declared.base, source: 'declared' as const }
+    : (() => {
+        const fromName = mimeTypeFromName(fileName);
+        return fromName ? { mimeType: fromName, source: 'extension' as const } : undefined;
+      })();
+
+  const sniffed = await fileTypeFromFile(filePath);
+  if (sniffed) {
+    const container = CONTAINERS[sniffed.mime];
+    if (hint && container?.(hint.mimeType)) return { ...hint, charset: declared.charset };
+    return { mimeType: sniffed.mime, source: 'sniffed' };
+  }
+  if (hint) return { ...hint, charset: declared.charset };
+  return { mimeType: 'application/octet-stream', source: 'unknown' };
+}

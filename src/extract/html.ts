@@ -1,0 +1,30 @@
+// HTML and XHTML through `html-to-text`: readable text without markup, scripts or styles.
+import { convert, type HtmlToTextOptions } from 'html-to-text';
+import type { Extractor } from './types.js';
+import { decode, encodingOf, readPrefix } from './plainText.js';
+
+const baseOptions: HtmlToTextOptions = {
+  wordwrap: false,
+  selectors: [
+    { selector: 'a', options: { ignoreHref: true } },
+    { selector: 'img', format: 'skip' },
+    { selector: 'script', format: 'skip' },
+    { selector: 'style', format: 'skip' },
+    { selector: 'noscript', format: 'skip' },
+    // Keep the author's case: search indexes and snippets should see the words as written.
+    ...['h1', 'h2', 'h3', 'h4', 'h5', 'h6'].map((selector) => ({ selector, options: { uppercase: false } })),
+    { selector: 'table', options: { uppercaseHeaderCells: false } },
+  ],
+};
+
+/** html-to-text builds a DOM (several times the page in memory): larger pages are converted up to here. */
+export const HTML_INPUT_CAP = 16 * 1024 * 1024;
+
+/** Only the first `min(maxInputBytes, 16 MiB)` of a huge page are converted; the result is flagged truncated. */
+export const extractHtml: Extractor = async (filePath, ctx) => {
+  const { bytes, complete } = await readPrefix(filePath, Math.min(ctx.options.maxInputBytes, HTML_INPUT_CAP));
+  const html = decode(bytes, encodingOf(bytes, ctx.charset));
+  // Our own cap decides; html-to-text's default limit would cut silently at 16 Mi chars.
+  const text = convert(html, { ...baseOptions, limits: { maxInputLength: html.length + 1 } });
+  return { text, truncated: !complete };
+};
