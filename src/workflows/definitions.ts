@@ -1,7 +1,7 @@
 // Signals, queries and search attribute keys of the docsync workflows, shared with clients.
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
-import type { DocDone, SyncStatus } from './types.js';
+import type { DocDone, DocRateLimited, SyncStatus } from './types.js';
 
 export const statusQuery = defineQuery<SyncStatus>('status');
 export const syncNowSignal = defineSignal('syncNow');
@@ -10,6 +10,7 @@ export const resumeSignal = defineSignal('resume');
 export const resyncSignal = defineSignal('resync');
 export const cancelSignal = defineSignal('cancel');
 export const docDoneSignal = defineSignal<[DocDone]>('docDone');
+export const docRateLimitedSignal = defineSignal<[DocRateLimited]>('docRateLimited');
 
 export const searchAttributes = {
   connector: defineSearchAttributeKey('DocsyncConnector', SearchAttributeType.KEYWORD),

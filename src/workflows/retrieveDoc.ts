@@ -1,9 +1,9 @@
 // retrieveDoc: one short workflow per document version. It downloads, extracts and stores the
 // content through the retrieveData activity, waits out rate limits durably, records a final
 // failure on the document row (never failing the user's sync), and tells the parent it is done.
-import { getExternalWorkflowHandle, proxyActivities, sleep, workflowInfo } from '@temporalio/workflow';
+import { getExternalWorkflowHandle, patched, proxyActivities, sleep, workflowInfo } from '@temporalio/workflow';
 import type * as activities from '../activities/index.js';
-import { docDoneSignal } from './definitions.js';
+import { docDoneSignal, docRateLimitedSignal } from './definitions.js';
 import { classifyFailure, DATA_ACTIVITY_OPTIONS, METADATA_ACTIVITY_OPTIONS } from './failures.js';
 import type { DocOutcome, RetrieveDocInput } from './types.js';
 
@@ -27,6 +27,12 @@ export async function retrieveDoc(input: RetrieveDocInput): Promise<DocOutcome> 
     } catch (err) {
       const failure = classifyFailure(err);
       if (failure.kind === 'rate-limit' && waits < MAX_RATE_LIMIT_WAITS) {
+        // Tell the parent so it holds new downloads for this user until retryAt (added later: patched).
+        if (patched('doc-rate-limit-feedback')) {
+          await getExternalWorkflowHandle(parentWorkflowId)
+            .signal(docRateLimitedSignal, { childId: workflowInfo().workflowId, retryAt: failure.retryAt.toISOString() })
+            .catch(() => undefined);
+        }
         await sleep(Math.max(failure.retryAt.getTime() - Date.now(), 1));
         continue;
       }

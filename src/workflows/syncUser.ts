@@ -19,6 +19,7 @@ import type * as activities from '../activities/index.js';
 import {
   cancelSignal,
   docDoneSignal,
+  docRateLimitedSignal,
   docWorkflowId,
   pauseSignal,
   resumeSignal,
@@ -39,6 +40,7 @@ const DEFAULTS: Required<SyncOptions> = {
   pagesPerRun: 200,
   maxHistoryEvents: 8000,
   once: false,
+  fetchContent: true,
   docMaxAttempts: 5,
   searchAttributes: true,
 };
@@ -74,6 +76,12 @@ export async function syncUser(input: SyncUserInput): Promise<SyncUserResult> {
   let resumeRequested = false;
   let resyncRequested = false;
   let pagesThisRun = 0;
+  // Per-credential budget (AIMD): a child that hits the source's rate limit tells us; we hold new
+  // downloads until its retryAt and halve the window, then grow it back by one per finished doc.
+  // Children already sleeping wake at their own retryAt, so the user's API is not stampeded.
+  // (Declared before any handler: buffered signals run as soon as their handler is set.)
+  let window = opts.maxInFlight;
+  let holdUntil = 0;
   const runStartedAt = Date.now();
   const fetchedAtStart = state.counters.fetched + state.counters.unchanged + state.counters.skipped + state.counters.failed;
 
@@ -100,6 +108,7 @@ export async function syncUser(input: SyncUserInput): Promise<SyncUserResult> {
 
   function onDocDone(done: DocDone): void {
     if (!inFlight.delete(done.childId)) return;
+    window = Math.min(opts.maxInFlight, window + 1);
     const key = done.outcome === 'superseded' ? 'unchanged' : done.outcome;
     state.counters[key] += 1;
   }
@@ -135,6 +144,10 @@ export async function syncUser(input: SyncUserInput): Promise<SyncUserResult> {
   });
   setHandler(cancelSignal, () => void (cancelled = true));
   setHandler(docDoneSignal, onDocDone);
+  setHandler(docRateLimitedSignal, ({ retryAt }) => {
+    holdUntil = Math.max(holdUntil, new Date(retryAt).getTime());
+    window = Math.max(1, Math.floor(window / 2));
+  });
 
   if (opts.searchAttributes && !carried) {
     upsertSearchAttributes([
@@ -146,8 +159,14 @@ export async function syncUser(input: SyncUserInput): Promise<SyncUserResult> {
   async function startDoc(doc: DocRef): Promise<void> {
     const childId = docWorkflowId(input.connector, input.userId, doc.externalId, doc.version);
     if (inFlight.has(childId)) return;
-    await condition(() => inFlight.size < opts.maxInFlight || cancelled);
+    while (holdUntil > Date.now() && !cancelled) {
+      const resumeAt = new Date(holdUntil);
+      setPhase('rate-limited', `downloads held: source rate limit until ${resumeAt.toISOString()}`, resumeAt);
+      await condition(() => cancelled, holdUntil - Date.now());
+    }
+    await condition(() => inFlight.size < window || cancelled);
     if (cancelled) return;
+    if (phase === 'rate-limited') setPhase('listing');
     inFlight.add(childId);
     try {
       const child = await startChild(retrieveDoc, {
@@ -254,7 +273,7 @@ export async function syncUser(input: SyncUserInput): Promise<SyncUserResult> {
     state.counters.listed += page.upserted;
     state.counters.deleted += page.deleted;
     if (page.reset) state.sweeping = true;
-    for (const doc of page.toFetch) {
+    for (const doc of opts.fetchContent ? page.toFetch : []) {
       await startDoc(doc);
       if (cancelled) break;
     }

@@ -19,6 +19,8 @@ export interface SyncOptions {
   maxHistoryEvents?: number;
   /** Stop after the first caught-up sync once no document is in flight (one-off syncs, demos). */
   once?: boolean;
+  /** false: metadata only, no retrieveDoc children (listing benchmarks, metadata-only users). Default true. */
+  fetchContent?: boolean;
   /** Attempts of one document's download before it is recorded as failed. Default 5. */
   docMaxAttempts?: number;
   /** Upsert Docsync* search attributes (the namespace must have them registered). Default true. */
@@ -128,6 +130,11 @@ export interface RecordDocFailureInput extends ConnectorRef {
   doc: DocRef;
   error: string;
   syncRunId?: string;
+}
+
+export interface DocRateLimited {
+  childId: string;
+  retryAt: string;
 }
 
 export interface DocDone {

@@ -4,7 +4,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { temporalCliPath } from '../../scripts/services.js';
-import { syncNowSignal } from '../../src/workflows/definitions.js';
+import { shortHash, syncNowSignal } from '../../src/workflows/definitions.js';
 import { createHarness, eventually, type Harness } from '../support/harness.js';
 import { changes, documents, maybeRecordHistory, newSampleSource } from '../support/sample.js';
 
@@ -97,6 +97,36 @@ describe('durability on a real Temporal dev server', () => {
     await second.stop();
   });
 
+  it('given a download refused with a rate limit, the user holds every new download until retryAt', async () => {
+    const source = newSampleSource();
+    for (let i = 1; i <= 8; i++) await source.put(`r${i}`, { title: `R${i}`, content: `rate ${i}` });
+    await source.rateLimitNextCalls(1, 3_000, 'retrieveData');
+    const worker = await h.startWorker();
+    const handle = await h.startSync({
+      connector: 'sample', userId: 'hold', config: { sourceDir: source.dir, pageSize: 8 },
+      options: { syncIntervalSeconds: 3600, maxInFlight: 2 },
+    });
+    const held = await eventually(async () => {
+      const s = await h.status(handle);
+      return s.phase === 'rate-limited' && s;
+    });
+    expect(held.waitReason).toContain('downloads held');
+    const done = await eventually(async () => {
+      const s = await h.status(handle);
+      return s.phase === 'idle' && s.counters.fetched === 8 && s;
+    });
+    expect(done.counters.failed).toBe(0);
+    const downloads = (await source.calls()).filter((c) => c.op === 'retrieveData');
+    const refused = downloads.find((c) => c.outcome === 'rate-limited')!;
+    const refusedAt = new Date(refused.at).getTime();
+    // Besides a download already on its way when the refusal happened, nothing starts before retryAt.
+    const inside = downloads.filter((c) => new Date(c.at).getTime() > refusedAt + 500 && new Date(c.at).getTime() < refusedAt + 3_000);
+    expect(inside).toHaveLength(0);
+    const child = h.client.workflow.getHandle(`doc/sample/hold/${refused.id}/${shortHash('1')}`);
+    await maybeRecordHistory(child, 'sample-child-rate-limited');
+    await worker.stop();
+  });
+
   it('given a small page limit, continue-as-new carries the milestone and counters across runs', async () => {
     const source = newSampleSource();
     for (let i = 1; i <= 9; i++) await source.put(`n${i}`, { title: `N${i}`, content: `note ${i}` });
@@ -107,9 +137,15 @@ describe('durability on a real Temporal dev server', () => {
       options: { syncIntervalSeconds: 3600, pagesPerRun: 2, maxInFlight: 3 },
     });
     const firstRunId = (await handle.describe()).runId;
+    let lastSeen: unknown;
     const done = await eventually(async () => {
       const s = await h.status(handle);
+      lastSeen = s;
       return s.phase === 'idle' && s.counters.fetched === 9 && s;
+    }).catch(async (err) => {
+      const hist = await handle.fetchHistory();
+      const fails = hist.events!.filter((e) => e.workflowTaskFailedEventAttributes).map((e) => e.workflowTaskFailedEventAttributes!.failure?.message);
+      throw new Error(`${err.message}; last status ${JSON.stringify(lastSeen)}; task failures ${JSON.stringify(fails.slice(0, 2))}`);
     });
     expect(done.runsSoFar).toBeGreaterThanOrEqual(2);
     expect(done.counters).toMatchObject({ listed: 9, fetched: 9, pages: 5, failed: 0 });

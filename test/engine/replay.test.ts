@@ -34,7 +34,7 @@ describe('workflow replay', () => {
 
   it('fails with a determinism error when the workflow gains an activity call', async () => {
     installRuntimeOnce('ERROR');
-    const [first] = await loadHistories();
+    const first = (await loadHistories()).find((x) => x.file.startsWith('sample-four-stages'))!;
     const altered = await bundleWorkflowCode({
       workflowsPath: path.join(import.meta.dirname, '..', 'fixtures', 'altered-workflows', 'index.ts'),
       logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} },
