@@ -2,7 +2,7 @@
 // merges non-secret config with decrypted credentials, validates it, and wires heartbeats.
 import { Context } from '@temporalio/activity';
 import type { Logger } from 'pino';
-import { parseConnectorConfig } from '../connectors/config.js';
+import { parseConnectorConfig, rejectSecretsInInput } from '../connectors/config.js';
 import { loadConnector } from '../connectors/registry.js';
 import type { Connector, ConnectorContext, JsonObject } from '../connectors/types.js';
 import { ConfigError } from '../connectors/types.js';
@@ -19,6 +19,7 @@ export async function prepareConnector(
   deps: { credentials?: CredentialStore; logger: Logger },
 ): Promise<PreparedConnector> {
   const connector = await loadConnector(ref.connector);
+  rejectSecretsInInput(connector, ref);
   let secrets: JsonObject = {};
   if (ref.credentialRef) {
     if (!deps.credentials) {

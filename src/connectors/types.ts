@@ -71,6 +71,11 @@ export interface ConnectorContext<Config = unknown> {
 export interface Connector<Config = unknown> {
   readonly name: string;
   readonly configSchema: ZodType<Config>;
+  /**
+   * Config fields that hold credentials. They are accepted only from the encrypted credential
+   * store (credentialRef), never from workflow input, where they would sit in history forever.
+   */
+  readonly secretFields?: readonly string[];
   /** Credentials + reachability check. */
   ping?(ctx: ConnectorContext<Config>): Promise<void>;
   retrieveMetadata(ctx: ConnectorContext<Config>, milestone: Milestone): Promise<MetadataPage>;

@@ -42,6 +42,19 @@ describe('bad input', () => {
     expect(failure.message).toContain('sample');
   });
 
+  it('given secrets in the workflow input config, the workflow refuses them by field name without echoing them', async () => {
+    const handle = await h.startSync({
+      connector: 'dropbox', userId: 'leaky',
+      config: { appKey: 'k', appSecret: 'app-secret-value-123', refreshToken: 'refresh-value-456' },
+    });
+    const failure = await failureOf(handle.result());
+    expect(failure.type).toBe('ConfigError');
+    expect(failure.message).toContain('appSecret, refreshToken');
+    expect(failure.message).toContain('docsync connect dropbox --user leaky');
+    expect(failure.message).not.toContain('app-secret-value-123');
+    expect(failure.message).not.toContain('refresh-value-456');
+  });
+
   it('given one document whose retrieval throws, only that document is marked failed and the sync completes', async () => {
     const source = newSampleSource();
     await seedThreeDocs(source);

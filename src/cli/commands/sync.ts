@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import type { Command } from 'commander';
-import { parseConnectorConfig } from '../../connectors/config.js';
+import { parseConnectorConfig, rejectSecretsInInput } from '../../connectors/config.js';
 import { loadConnector } from '../../connectors/registry.js';
 import type { JsonObject } from '../../connectors/types.js';
 import { ConfigError } from '../../connectors/types.js';
@@ -49,9 +49,12 @@ export async function startSync(connector: string, userId: string, flags: SyncFl
   const config = flags.config ? readJsonFile(flags.config, 'config') : {};
   const credentialRef = flags.credentialRef ?? (await latestCredentialRef(connector, userId));
   if (!credentialRef) {
-    // Without stored credentials the whole config travels in the workflow input: validate it now.
+    // Without stored credentials the whole config travels in the workflow input: validate it now,
+    // and refuse secrets there (they would stay in the workflow history).
     try {
-      parseConnectorConfig(await loadConnector(connector), config);
+      const loaded = await loadConnector(connector);
+      rejectSecretsInInput(loaded, { connector, userId, config });
+      parseConnectorConfig(loaded, config);
     } catch (err) {
       if (err instanceof ConfigError) throw new CliError(`${err.message}\n(store secrets with: docsync connect ${connector} --user ${userId} --config <file>)`, EXIT.config);
       throw err;

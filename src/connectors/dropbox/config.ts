@@ -31,6 +31,9 @@ export const dropboxConfigSchema = z.object({
 export type DropboxConfig = z.output<typeof dropboxConfigSchema>;
 export type DropboxConfigInput = z.input<typeof dropboxConfigSchema>;
 
+/** Config fields that only the credential store may supply (never workflow input). */
+export const DROPBOX_SECRET_FIELDS = ['appSecret', 'refreshToken', 'accessToken'] as const;
+
 /** Fields holding credentials: never logged, redacted from error text. */
 export function dropboxSecrets(config: DropboxConfig): string[] {
   return [config.appSecret, config.refreshToken, config.accessToken].filter((s): s is string => !!s);

@@ -3,7 +3,7 @@
 // credential and saved back. Every failure leaves as a typed docsync error.
 import type { Connector, ConnectorContext, DataResult, DocMetadata, MetadataPage, Milestone } from '../types.js';
 import { createPathFilter } from '../shared/path-glob.js';
-import { dropboxConfigSchema, type DropboxConfig } from './config.js';
+import { DROPBOX_SECRET_FIELDS, dropboxConfigSchema, type DropboxConfig } from './config.js';
 import { CONNECTOR_NAME, DropboxApiError } from './errors.js';
 import { openContent } from './content.js';
 import { toMetadataPage, type DropboxMilestone } from './listing.js';
@@ -14,6 +14,7 @@ type Ctx = ConnectorContext<DropboxConfig>;
 export class DropboxConnector implements Connector<DropboxConfig> {
   readonly name = CONNECTOR_NAME;
   readonly configSchema = dropboxConfigSchema;
+  readonly secretFields = DROPBOX_SECRET_FIELDS;
   private readonly sessions = new DropboxSessions();
 
   async ping(ctx: Ctx): Promise<void> {
@@ -35,7 +36,8 @@ export class DropboxConnector implements Connector<DropboxConfig> {
       }
       return toMetadataPage(await this.listFolder(ctx), { include, reset: true });
     }
-    return toMetadataPage(await this.listFolder(ctx), { include, reset: false });
+    // A milestone with keys but no usable cursor is garbage: start over as a reset (full sweep).
+    return toMetadataPage(await this.listFolder(ctx), { include, reset: Object.keys(raw ?? {}).length > 0 });
   }
 
   async retrieveData(ctx: Ctx, doc: DocMetadata): Promise<DataResult> {

@@ -2,7 +2,7 @@
 // download or export (content.ts). A fresh client per call: credentials come from ctx.config.
 import { drive_v3 } from '@googleapis/drive';
 import type { Connector, ConnectorContext, DataResult, DocMetadata, MetadataPage, Milestone } from '../types.js';
-import { GoogleSession } from '../google/auth.js';
+import { GOOGLE_SECRET_FIELDS, GoogleSession } from '../google/auth.js';
 import { callOptions, clientOptions } from '../google/api.js';
 import { gdriveConfigSchema, DRIVE_SCOPES, type GdriveConfig } from './config.js';
 import { DriveLister } from './listing.js';
@@ -11,6 +11,7 @@ import { retrieveDriveContent } from './content.js';
 export class GdriveConnector implements Connector<GdriveConfig> {
   readonly name = 'gdrive';
   readonly configSchema = gdriveConfigSchema;
+  readonly secretFields = GOOGLE_SECRET_FIELDS;
 
   async ping(ctx: ConnectorContext<GdriveConfig>): Promise<void> {
     const { drive, session } = this.open(ctx);

@@ -3,7 +3,7 @@
 import { gmail_v1 } from '@googleapis/gmail';
 import type { Connector, ConnectorContext, DataResult, DocMetadata, MetadataPage, Milestone } from '../types.js';
 import { UnsupportedContentError } from '../types.js';
-import { GoogleSession } from '../google/auth.js';
+import { GOOGLE_SECRET_FIELDS, GoogleSession } from '../google/auth.js';
 import { callOptions, clientOptions } from '../google/api.js';
 import { RATE_LIMIT_BASE_MS } from '../google/rate-limit.js';
 import { gmailConfigSchema, GMAIL_SCOPES, type GmailConfig } from './config.js';
@@ -12,6 +12,7 @@ import { GmailLister, MESSAGE_MIME } from './listing.js';
 export class GmailConnector implements Connector<GmailConfig> {
   readonly name = 'gmail';
   readonly configSchema = gmailConfigSchema;
+  readonly secretFields = GOOGLE_SECRET_FIELDS;
 
   async ping(ctx: ConnectorContext<GmailConfig>): Promise<void> {
     const { gmail, session } = this.open(ctx);

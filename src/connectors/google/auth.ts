@@ -54,6 +54,9 @@ export function checkGoogleAuth(config: GoogleAuthConfig, ctx: z.RefinementCtx):
   }
 }
 
+/** Config fields that only the credential store may supply (never workflow input). */
+export const GOOGLE_SECRET_FIELDS = ['clientSecret', 'refreshToken', 'accessToken', 'serviceAccount'] as const;
+
 /** Values that must never appear in an error message or a log line. */
 export function googleSecrets(config: GoogleAuthConfig): string[] {
   return [config.clientSecret, config.refreshToken, config.accessToken, config.serviceAccount?.private_key].filter(

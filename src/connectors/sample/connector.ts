@@ -26,6 +26,7 @@ interface SampleMilestone {
 export class SampleConnector implements Connector<SampleConfig> {
   readonly name = 'sample';
   readonly configSchema = sampleConfigSchema;
+  readonly secretFields = ['token'];
 
   async ping(ctx: ConnectorContext<SampleConfig>): Promise<void> {
     await new SampleSource(ctx.config.sourceDir).read();
