@@ -4,7 +4,7 @@ import type { Pool } from 'pg';
 import type { Logger } from 'pino';
 import type { DocMetadata } from '../connectors/types.js';
 import path from 'node:path';
-import { MAX_MILESTONE_BYTES, NotFoundError, RateLimitError, TransientError, UnsupportedContentError } from '../connectors/types.js';
+import { NotFoundError, RateLimitError, TransientError, UnsupportedContentError } from '../connectors/types.js';
 import type { DocsyncMetrics } from '../workers/metrics.js';
 import { extractText } from '../extract/index.js';
 import type { BlobStore } from '../store/blobs.js';
@@ -12,6 +12,7 @@ import type { CredentialStore } from '../store/credentials.js';
 import { inTransaction } from '../store/db.js';
 import type { DocumentRow } from '../store/documents.js';
 import { applyMetadataPage, getDocument, markFailed, markFetched, markGone, markSkipped, sweep } from '../store/documents.js';
+import { park, recordFailedAttempt, takeDueRetries } from '../store/parked.js';
 import { recordPage, recordRunError } from '../store/syncRuns.js';
 import type {
   RecordDocFailureInput,
@@ -22,6 +23,7 @@ import type {
 } from '../workflows/types.js';
 import { prepareConnector, withHeartbeats } from './connectorContext.js';
 import { withTypedFailures } from './failures.js';
+import { checkMilestone } from './milestone.js';
 
 export interface ActivityDeps {
   pool: Pool;
@@ -54,12 +56,7 @@ export function createActivities(deps: ActivityDeps) {
       withHeartbeats(async () => {
         const { connector, ctx } = await prepareConnector(input, deps);
         const page = await connector.retrieveMetadata(ctx, input.milestone);
-        const milestoneBytes = Buffer.byteLength(JSON.stringify(page.milestone ?? null), 'utf8');
-        if (!page.milestone || milestoneBytes > MAX_MILESTONE_BYTES) {
-          throw new Error(
-            `connector "${input.connector}" returned a milestone of ${milestoneBytes} bytes (limit ${MAX_MILESTONE_BYTES}): keep cursors small and state in the store`,
-          );
-        }
+        checkMilestone(input.connector, page.milestone);
         const key = { connector: input.connector, userId: input.userId };
         const sweepId = input.sweep || page.reset ? input.syncRunId : undefined;
         const written = await inTransaction(deps.pool, async (client) => {
@@ -81,22 +78,27 @@ export function createActivities(deps: ActivityDeps) {
             fullListing: Boolean(sweepId),
             finished: !page.hasMore,
           });
-          return { ...result, deleted: result.deleted + swept };
+          // Caught up: parked documents (and ones re-requested by hand) get another chance.
+          const retries = page.hasMore ? [] : await takeDueRetries(client, key, input.syncRunId);
+          const listed = new Set(result.toFetch.map((d) => d.externalId));
+          const toFetch = [...result.toFetch, ...retries.filter((d) => !listed.has(d.externalId))];
+          return { ...result, toFetch, retried: retries.length, deleted: result.deleted + swept };
         });
         countDocs(input.connector, 'listed', written.upserted);
         countDocs(input.connector, 'deleted', written.deleted);
         ctx.logger.info(
-          { page: input.pageNo, listed: page.upserts.length, upserted: written.upserted, deleted: written.deleted, toFetch: written.toFetch.length, hasMore: page.hasMore },
+          { page: input.pageNo, listed: page.upserts.length, upserted: written.upserted, deleted: written.deleted, toFetch: written.toFetch.length, retried: written.retried, hasMore: page.hasMore },
           'metadata page stored',
         );
-        return { ...written, milestone: page.milestone, hasMore: page.hasMore, reset: Boolean(page.reset) };
+        const { retried: _retried, ...refs } = written;
+        return { ...refs, milestone: page.milestone, hasMore: page.hasMore, reset: Boolean(page.reset) };
       }),
       observeRateLimit(input.connector, 'listing'),
     );
   }
 
   async function retrieveData(input: RetrieveDocInput): Promise<RetrieveDataResult> {
-    const result = await withTypedFailures(() => fetchAndStore(input), observeRateLimit(input.connector, 'download'));
+    const result = await withTypedFailures(() => countingFailures(input, () => fetchAndStore(input)), observeRateLimit(input.connector, 'download'));
     countDocs(input.connector, result.outcome);
     if (result.outcome === 'fetched' && result.size) metrics?.bytes.inc({ connector: input.connector }, result.size);
     return result;
@@ -178,10 +180,25 @@ export function createActivities(deps: ActivityDeps) {
   /** The last word on a document whose retrieval kept failing: recorded on its row, never fatal to the sync. */
   async function recordDocFailure(input: RecordDocFailureInput): Promise<void> {
     const key = { connector: input.connector, userId: input.userId };
-    const changed = await markFailed(deps.pool, key, input.doc.externalId, input.doc.version, input.error);
+    const changed = await park(deps.pool, key, input.doc.externalId, input.doc.version, input.error);
     if (changed && input.syncRunId) await recordRunError(deps.pool, input.syncRunId);
     if (changed) countDocs(input.connector, 'failed');
     deps.logger.warn({ connector: input.connector, userId: input.userId, externalId: input.doc.externalId, error: input.error }, 'document failed');
+  }
+
+  /** Counts each failed attempt and its error on the row (a rate-limit wait is not a failure). */
+  async function countingFailures<T>(input: RetrieveDocInput, work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (err) {
+      if (!(err instanceof RateLimitError) && (err as Error)?.name !== 'AbortError') {
+        const message = err instanceof Error ? err.message : String(err);
+        await recordFailedAttempt(deps.pool, { connector: input.connector, userId: input.userId }, input.doc.externalId, input.doc.version, message)
+          // Best effort: the activity's own failure matters more than the count.
+          .catch((dbErr: unknown) => deps.logger.warn({ externalId: input.doc.externalId, error: (dbErr as Error).message }, 'could not count a failed attempt'));
+      }
+      throw err;
+    }
   }
 
   return { retrieveMetadata, retrieveData, recordDocFailure };

@@ -5,6 +5,7 @@ import { registerConnectCommands } from './commands/connect.js';
 import { registerServiceCommands } from './commands/services.js';
 import { registerStatusCommand } from './commands/status.js';
 import { registerStoreCommands } from './commands/store.js';
+import { registerRetryCommand } from './commands/retry.js';
 import { registerSyncCommands } from './commands/sync.js';
 import { CliError, closeAll, EXIT, loadDevEnv } from './context.js';
 
@@ -17,6 +18,7 @@ export function buildProgram(): Command {
   registerSyncCommands(program);
   registerStatusCommand(program);
   registerStoreCommands(program);
+  registerRetryCommand(program);
   return program;
 }
 

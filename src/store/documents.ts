@@ -3,6 +3,7 @@
 import type pg from 'pg';
 import type { DocMetadata, JsonObject } from '../connectors/types.js';
 import type { Queryable } from './db.js';
+import { CLEAR_PARKED } from './parked.js';
 
 export interface DocKey {
   connector: string;
@@ -49,6 +50,9 @@ export interface DocumentRow {
   status: 'pending' | 'fetched' | 'failed' | 'skipped' | 'deleted';
   error: string | null;
   attempts: number;
+  parked_at: Date | null;
+  retry_requested_at: Date | null;
+  last_attempt_at: Date | null;
   deleted_at: Date | null;
   seq: string;
 }
@@ -106,6 +110,7 @@ export async function applyMetadataPage(client: Queryable, page: PageWrite): Pro
                      WHEN d.content_sha256 IS NOT NULL THEN 'fetched'
                      ELSE 'skipped' END,
        error = CASE WHEN EXCLUDED.seq > 0 AND d.fetched_version IS DISTINCT FROM EXCLUDED.version THEN NULL ELSE d.error END,
+       attempts = CASE WHEN EXCLUDED.seq > 0 AND d.fetched_version IS DISTINCT FROM EXCLUDED.version THEN 0 ELSE d.attempts END,
        deleted_at = CASE WHEN EXCLUDED.seq > 0 THEN NULL ELSE d.deleted_at END,
        updated_at = CASE WHEN EXCLUDED.seq > 0 THEN now() ELSE d.updated_at END`,
     [
@@ -211,14 +216,14 @@ export async function markFetched(db: pg.Pool, key: DocKey, externalId: string, 
   // The extra condition makes a retried write a no-op: no second 'content' change row.
   return recordOutcome(db, key, externalId, c.version, 'content',
     `status = 'fetched', error = NULL, fetched_version = $4, content_sha256 = $5, content_size = $6,
-     content_mime = $7, text = COALESCE($8, text), text_truncated = $9`,
+     content_mime = $7, text = COALESCE($8, text), text_truncated = $9, ${CLEAR_PARKED}`,
     [c.sha256, c.size, c.mimeType, c.text, c.truncated],
     `AND (fetched_version IS DISTINCT FROM $4 OR content_sha256 IS DISTINCT FROM $5 OR status <> 'fetched')`);
 }
 
 export async function markSkipped(db: pg.Pool, key: DocKey, externalId: string, version: string, reason: string): Promise<boolean> {
   return recordOutcome(db, key, externalId, version, null,
-    `status = 'skipped', error = $5, fetched_version = $4`, [reason]);
+    `status = 'skipped', error = $5, fetched_version = $4, ${CLEAR_PARKED}`, [reason]);
 }
 
 /**
