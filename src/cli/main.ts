@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../connectors/types.js';
 import { registerConnectCommands } from './commands/connect.js';
+import { registerNewConnectorCommand } from './commands/new-connector.js';
 import { registerServiceCommands } from './commands/services.js';
 import { registerStatusCommand } from './commands/status.js';
 import { registerStoreCommands } from './commands/store.js';
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
   registerStatusCommand(program);
   registerStoreCommands(program);
   registerRetryCommand(program);
+  registerNewConnectorCommand(program);
   return program;
 }
 

@@ -1,0 +1,137 @@
+// The conformance kit's engine on real services, for plugin authors and our own suites: a worker
+// in this process, Postgres for the documents, and the Temporal client that drives the syncs.
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { NativeConnection, type Worker } from '@temporalio/worker';
+import type { Pool } from 'pg';
+import { pino } from 'pino';
+import type { ConformanceEngine, ConformanceSync } from '../connectors/conformance/kit.js';
+import { registerConnector, type ConnectorFactory } from '../connectors/registry.js';
+import { CredentialStore, secretKeyFrom } from '../store/credentials.js';
+import { createPool } from '../store/db.js';
+import { migrate } from '../store/migrate.js';
+import { statusQuery, syncWorkflowId } from '../workflows/definitions.js';
+import { installRuntimeOnce } from './runtime.js';
+import { createDocsyncWorker } from './worker.js';
+
+/** What a conformance engine needs: where syncs start, and where their documents land. */
+export interface EngineParts {
+  client: Client;
+  taskQueue: string;
+  pool: Pool;
+  credentials: CredentialStore;
+}
+
+export function conformanceEngine(parts: EngineParts): ConformanceEngine {
+  return {
+    async startSync(input) {
+      const handle = await parts.client.workflow.start('syncUser', {
+        taskQueue: parts.taskQueue,
+        workflowId: syncWorkflowId(input.connector, input.userId),
+        args: [input],
+      });
+      const sync: ConformanceSync = {
+        status: () => handle.query(statusQuery),
+        signal: (name) => handle.signal(name),
+        async result() {
+          try {
+            return await handle.result();
+          } catch (err) {
+            const cause = err instanceof WorkflowFailedError ? err.cause : err;
+            if (cause instanceof ApplicationFailure) throw { type: cause.type, message: cause.message };
+            throw err;
+          }
+        },
+      };
+      return sync;
+    },
+    saveCredentials: (connector, userId, secrets) => parts.credentials.save(connector, userId, secrets),
+    async documents(connector, userId) {
+      const result = await parts.pool.query(
+        `SELECT external_id, title, path, status, text, error, deleted_at FROM documents
+          WHERE connector = $1 AND user_id = $2 ORDER BY external_id`,
+        [connector, userId],
+      );
+      return result.rows.map((r) => ({
+        externalId: r.external_id, title: r.title, path: r.path, status: r.status, text: r.text, error: r.error,
+        deleted: r.deleted_at !== null,
+      }));
+    },
+  };
+}
+
+export interface ConformanceEnvOptions {
+  /** Connectors to register by name before the worker starts (a plugin under test). */
+  connectors?: Record<string, ConnectorFactory>;
+  /** Existing Temporal (default: TEMPORAL_ADDRESS, else a dev server is started and stopped). */
+  temporalAddress?: string;
+  namespace?: string;
+  /** Existing database (default: DATABASE_URL, else a throwaway Postgres cluster). */
+  databaseUrl?: string;
+}
+
+export interface ConformanceEnv {
+  engine: ConformanceEngine;
+  close(): Promise<void>;
+}
+
+/**
+ * Everything the kit needs in one call: `defineConformanceSuite(fixture, () => env.engine)`.
+ * Services come from the environment when set, so CI can share one Temporal and one Postgres.
+ */
+export async function startConformanceEnv(options: ConformanceEnvOptions = {}): Promise<ConformanceEnv> {
+  for (const [name, factory] of Object.entries(options.connectors ?? {})) registerConnector(name, factory);
+  installRuntimeOnce('ERROR');
+  const services = await import('../../scripts/services.js');
+  const stops: Array<() => Promise<unknown>> = [];
+  const close = async () => {
+    for (const stop of stops.reverse()) await stop().catch(() => undefined);
+  };
+  try {
+    let databaseUrl = options.databaseUrl;
+    if (!databaseUrl) {
+      const postgres = await services.startPostgres(); // honours DATABASE_URL
+      stops.push(postgres.stop);
+      databaseUrl = postgres.url;
+    }
+    let address = options.temporalAddress ?? process.env.TEMPORAL_ADDRESS ?? '';
+    let namespace = options.namespace ?? process.env.TEMPORAL_NAMESPACE ?? 'default';
+    if (!address) {
+      const temporal = await services.startTemporal();
+      stops.push(temporal.stop);
+      ({ address, namespace } = temporal);
+    }
+    const pool = createPool(databaseUrl, 10);
+    stops.push(() => pool.end());
+    await migrate(pool);
+    const connection = await Connection.connect({ address });
+    stops.push(() => connection.close());
+    const nativeConnection = await NativeConnection.connect({ address });
+    stops.push(() => nativeConnection.close());
+    const taskQueue = `docsync-conformance-${Date.now().toString(36)}`;
+    // A random key per run: the kit stores and reads credentials within the same run only.
+    const credentials = new CredentialStore(pool, secretKeyFrom(`conformance-${process.pid}-${Date.now()}`));
+    const worker: Worker = await createDocsyncWorker({
+      connection: nativeConnection,
+      namespace,
+      taskQueue,
+      pool,
+      blobDir: mkdtempSync(path.join(os.tmpdir(), 'docsync-conformance-blobs-')),
+      logger: pino({ level: process.env.LOG_LEVEL ?? 'silent' }),
+      credentials,
+      shutdownGraceTime: '5 seconds',
+    });
+    const running = worker.run();
+    stops.push(async () => {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await running;
+    });
+    return { engine: conformanceEngine({ client: new Client({ connection, namespace }), taskQueue, pool, credentials }), close };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}
