@@ -28,6 +28,8 @@ export interface FakeEntry {
   isDownloadable: boolean;
   exportAs?: string;
   exportContent?: Buffer;
+  /** Generated corpora: the body is produced on demand instead of held (`content` is then empty). */
+  stream?: { size: number; open(): import('node:stream').Readable };
 }
 
 export type DropboxJson = Record<string, unknown>;

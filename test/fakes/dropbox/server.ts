@@ -5,6 +5,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
+import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ApiConflict, BadInput, FakeDropboxAccount, type AddFileOptions, type DropboxJson, type FakeEntry } from './account.js';
 import { FaultBook, type Fault, type FakeRoute, type FaultSchedule } from './faults.js';
@@ -19,6 +20,12 @@ export interface RecordedRequest {
   at: number;
   /** HTTP status answered (undefined while in flight or when the socket was cut). */
   status?: number;
+  /** Date.now() when the answer was fully handed to the socket (chaos/storm timing analysis). */
+  finishedAt?: number;
+  /** Seconds announced by an injected rate limit (Retry-After / retry_after). */
+  retryAfterSeconds?: number;
+  /** list_folder/continue: the cursor asked for (to spot a page listed twice). */
+  cursor?: string;
 }
 
 export interface FakeDropboxOptions {
@@ -27,6 +34,8 @@ export interface FakeDropboxOptions {
   refreshToken?: string;
   /** expires_in of issued access tokens, seconds (default 14400 like Dropbox). */
   tokenExpiresIn?: number;
+  /** Another account model (e.g. the generated benchmark corpus in corpus.ts). */
+  account?: FakeDropboxAccount;
 }
 
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse, body: Buffer, call: number) => Promise<void> | void;
@@ -40,7 +49,7 @@ export class FakeDropbox {
   counts: Record<string, number> = {};
   requests: RecordedRequest[] = [];
 
-  private readonly account = new FakeDropboxAccount();
+  private readonly account: FakeDropboxAccount;
   private readonly faults = new FaultBook();
   private readonly tokens = new Map<string, { expiresAt: number; expired: boolean }>();
   private currentToken: string;
@@ -55,6 +64,7 @@ export class FakeDropbox {
     this.appSecret = options.appSecret ?? `secret${randomBytes(12).toString('hex')}`;
     this.refreshToken = options.refreshToken ?? `rt-${randomBytes(24).toString('base64url')}`;
     this.tokenExpiresIn = options.tokenExpiresIn ?? 14400;
+    this.account = options.account ?? new FakeDropboxAccount();
     this.currentToken = this.issueAccessToken();
     this.routes = {
       '/oauth2/token': (req, res, body) => this.token(req, res, body),
@@ -175,13 +185,18 @@ export class FakeDropbox {
     const record: RecordedRequest = { route, method: req.method ?? '', at: Date.now() };
     this.requests.push(record);
     const call = (this.counts[route] = (this.counts[route] ?? 0) + 1);
-    res.on('finish', () => (record.status = res.statusCode));
+    res.on('finish', () => {
+      record.status = res.statusCode;
+      record.finishedAt = Date.now();
+    });
     try {
       const body = await readBody(req);
+      if (route === '/2/files/list_folder/continue') record.cursor = cursorOf(body);
       const handler = this.routes[route];
       if (!handler) return sendText(res, 404, `Unknown API function: "${route}"`);
       if (req.method !== 'POST') return sendText(res, 405, 'Method not allowed; use POST');
       const fault = this.faults.takeRequestFault(route, call);
+      if (fault?.kind === 'rate-limit') record.retryAfterSeconds = fault.retryAfterSeconds ?? 30;
       if (fault && (await this.applyRequestFault(res, fault))) return;
       if (route !== '/oauth2/token' && !this.authorized(req, res)) return;
       await handler(req, res, body, call);
@@ -312,6 +327,16 @@ export class FakeDropbox {
       return;
     }
 
+    if (entry.stream && kind === 'download') {
+      // Generated bodies (benchmarks): streamed with back-pressure, never held in memory.
+      res.writeHead(200, {
+        'Content-Type': 'application/octet-stream',
+        'Content-Length': String(entry.stream.size),
+        'Dropbox-API-Result': headerSafeJson(this.account.fileMetadata(entry)),
+      });
+      await pipeline(entry.stream.open(), res).catch(() => res.destroy());
+      return;
+    }
     let content: Buffer;
     let result: DropboxJson;
     if (kind === 'download') {
@@ -393,6 +418,15 @@ async function readBody(req: http.IncomingMessage): Promise<Buffer> {
   const parts: Buffer[] = [];
   for await (const chunk of req) parts.push(chunk as Buffer);
   return Buffer.concat(parts);
+}
+
+function cursorOf(body: Buffer): string | undefined {
+  try {
+    const cursor = (JSON.parse(body.toString('utf8')) as DropboxJson).cursor;
+    return typeof cursor === 'string' ? cursor : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function stringField(arg: DropboxJson, field: string): string {
