@@ -4,7 +4,7 @@
 // is saved back through ctx.saveCredentials.
 import { createHash } from 'node:crypto';
 import { Dropbox, DropboxAuth } from 'dropbox';
-import type { ConnectorContext } from '../types.js';
+import { RateLimitError, type ConnectorContext } from '../types.js';
 import { SerialQueue } from '../shared/serial-queue.js';
 import { dropboxSecrets, type DropboxConfig } from './config.js';
 import { createDropboxFetch } from './fetch.js';
@@ -18,6 +18,11 @@ export type DropboxCall<T> = (dbx: Dropbox, accessToken: string) => Promise<T>;
 export class DropboxSession {
   readonly auth: DropboxAuth;
   private readonly refreshes = new SerialQueue();
+  /**
+   * Dropbox rate-limits per user: once a call was told to wait (Retry-After), every call of this
+   * credential fails fast until then instead of reaching the API inside the announced wait.
+   */
+  private waitUntil = 0;
 
   constructor(private readonly config: DropboxConfig) {
     this.auth = new DropboxAuth({
@@ -47,6 +52,12 @@ export class DropboxSession {
    * Every failure leaves as a docsync error (RateLimitError, AuthError, TransientError...).
    */
   async call<T>(ctx: Ctx, route: string, call: DropboxCall<T>, externalId?: string): Promise<T> {
+    if (Date.now() < this.waitUntil) {
+      const retryAt = new Date(this.waitUntil);
+      throw new RateLimitError(retryAt, `dropbox ${route} for user ${ctx.userId}: rate limited until ${retryAt.toISOString()} (no request sent)`, {
+        connector: CONNECTOR_NAME, userId: ctx.userId, externalId,
+      });
+    }
     try {
       const token = await this.freshToken(ctx);
       try {
@@ -59,7 +70,9 @@ export class DropboxSession {
       }
     } catch (err) {
       if (ctx.signal.aborted) throw ctx.signal.reason ?? err; // cancelled: not a source failure
-      throw toDocsyncError(err, { route, userId: ctx.userId, externalId, secrets: this.secrets() });
+      const failure = toDocsyncError(err, { route, userId: ctx.userId, externalId, secrets: this.secrets() });
+      if (failure instanceof RateLimitError) this.waitUntil = Math.max(this.waitUntil, failure.retryAt.getTime());
+      throw failure;
     }
   }
 
