@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../connectors/types.js';
 import { registerConnectCommands } from './commands/connect.js';
 import { registerNewConnectorCommand } from './commands/new-connector.js';
+import { registerScheduleCommands } from './commands/schedule.js';
 import { registerServiceCommands } from './commands/services.js';
 import { registerStatusCommand } from './commands/status.js';
 import { registerStoreCommands } from './commands/store.js';
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   registerStoreCommands(program);
   registerRetryCommand(program);
   registerNewConnectorCommand(program);
+  registerScheduleCommands(program);
   return program;
 }
 

@@ -37,7 +37,7 @@ async function latestCredentialRef(connector: string, userId: string): Promise<s
   return result.rows[0]?.ref;
 }
 
-interface SyncFlags {
+export interface SyncFlags {
   config?: string;
   credentialRef?: string;
   interval?: string;
@@ -45,7 +45,8 @@ interface SyncFlags {
   once?: boolean;
 }
 
-export async function startSync(connector: string, userId: string, flags: SyncFlags): Promise<string> {
+/** The syncUser input for a user: stored credentials by ref, else the validated config itself. */
+export async function syncInput(connector: string, userId: string, flags: SyncFlags): Promise<SyncUserInput> {
   const config = flags.config ? readJsonFile(flags.config, 'config') : {};
   const credentialRef = flags.credentialRef ?? (await latestCredentialRef(connector, userId));
   if (!credentialRef) {
@@ -64,7 +65,11 @@ export async function startSync(connector: string, userId: string, flags: SyncFl
   if (flags.interval) options.syncIntervalSeconds = positiveInt(flags.interval, '--interval');
   if (flags.maxInFlight) options.maxInFlight = positiveInt(flags.maxInFlight, '--max-in-flight');
   if (flags.once) options.once = true;
-  const input: SyncUserInput = { connector, userId, credentialRef, config: credentialRef ? {} : config, options };
+  return { connector, userId, credentialRef, config: credentialRef ? {} : config, options };
+}
+
+export async function startSync(connector: string, userId: string, flags: SyncFlags): Promise<string> {
+  const input = await syncInput(connector, userId, flags);
   const client = await temporalClient();
   const workflowId = syncWorkflowId(connector, userId);
   try {
@@ -86,7 +91,7 @@ export async function startSync(connector: string, userId: string, flags: SyncFl
   }
 }
 
-function positiveInt(value: string, flag: string): number {
+export function positiveInt(value: string, flag: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n <= 0) throw new CliError(`${flag} must be a positive whole number, got "${value}"`, EXIT.usage);
   return n;
