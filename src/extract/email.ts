@@ -4,7 +4,7 @@
 import { createReadStream, promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { simpleParser, type AddressObject, type Attachment, type ParsedMail } from 'mailparser';
+import type { AddressObject, Attachment, ParsedMail } from 'mailparser';
 import { DocsyncError } from '../connectors/types.js';
 import { checkInputSize } from './inputCap.js';
 import { readPrefix } from './plainText.js';
@@ -13,7 +13,7 @@ import { MAX_NESTING_DEPTH, type Extractor, type ExtractorContext } from './type
 
 export const extractEmail: Extractor = async (filePath, ctx) => {
   await checkInputSize(filePath, ctx);
-  const mail = await simpleParser(createReadStream(filePath), {
+  const mail = await (await mailParser())(createReadStream(filePath), {
     skipTextToHtml: true,
     skipTextLinks: true,
     skipImageLinks: true,
@@ -51,7 +51,7 @@ export async function readEmailHeaderBlock(filePath: string): Promise<string> {
   const { bytes } = await readPrefix(filePath, 64 * 1024);
   const end = bytes.indexOf('\r\n\r\n') >= 0 ? bytes.indexOf('\r\n\r\n') : bytes.indexOf('\n\n');
   const head = end >= 0 ? bytes.subarray(0, end) : bytes;
-  return headerBlock(await simpleParser(Buffer.concat([head, Buffer.from('\r\n\r\n')])));
+  return headerBlock(await (await mailParser())(Buffer.concat([head, Buffer.from('\r\n\r\n')])));
 }
 
 function addresses(value: AddressObject | AddressObject[] | undefined): string | undefined {
@@ -77,4 +77,9 @@ async function attachmentText(attachment: Attachment, ctx: ExtractorContext): Pr
   } finally {
     await fs.rm(dir, { recursive: true, force: true });
   }
+}
+
+/** Loaded on first use: mailparser costs tens of MB of worker RSS even when no e-mail arrives. */
+async function mailParser() {
+  return (await import('mailparser')).simpleParser;
 }

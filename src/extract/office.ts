@@ -5,7 +5,6 @@
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseOfficeAsync } from 'officeparser';
 import { checkInputSize } from './inputCap.js';
 import type { Extractor } from './types.js';
 import { checkZipContainer } from './zipGuard.js';
@@ -26,6 +25,8 @@ export const extractOffice: Extractor = async (filePath, ctx) => {
   try {
     const link = path.join(dir, `document.${OFFICE_EXTENSIONS[ctx.mimeType]}`);
     await fs.symlink(path.resolve(filePath), link);
+    // Loaded on first use: the library costs tens of MB of worker RSS even when no such file arrives.
+    const { parseOfficeAsync } = await import('officeparser');
     const text = await parseOfficeAsync(link, { newlineDelimiter: '\n', outputErrorToConsole: false });
     return { text: text.replace(/\n{3,}/g, '\n\n').trim() };
   } finally {

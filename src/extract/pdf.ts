@@ -1,7 +1,6 @@
 // PDF through Mozilla's pdf.js (legacy build, the one meant for Node). pdf.js needs the whole
 // file in memory (no range loading from disk), hence the input cap; pages are read one at a
 // time and reading stops as soon as the text budget is spent.
-import { getDocument } from 'pdfjs-dist/legacy/build/pdf.mjs';
 import { UnsupportedContentError } from '../connectors/types.js';
 import { readWholeFile } from './inputCap.js';
 import { TextBudget } from './truncate.js';
@@ -9,6 +8,8 @@ import type { Extractor } from './types.js';
 
 export const extractPdf: Extractor = async (filePath, ctx) => {
   const data = await readWholeFile(filePath, ctx);
+  // Loaded on first use: the library costs tens of MB of worker RSS even when no such file arrives.
+  const { getDocument } = await import('pdfjs-dist/legacy/build/pdf.mjs');
   const task = getDocument({
     data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
     isEvalSupported: false,

@@ -2,7 +2,6 @@
 // inflates, so memory stays near the shared-strings table instead of a DOM of every sheet
 // (measured on a 24 MiB-unzipped sheet: ~185 MiB peak, vs ~1.4 GiB for a DOM-based parser).
 // Reading stops once the text budget is spent.
-import ExcelJS from 'exceljs';
 import { checkInputSize } from './inputCap.js';
 import { TextBudget } from './truncate.js';
 import type { Extractor } from './types.js';
@@ -13,6 +12,8 @@ export const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsh
 export const extractXlsx: Extractor = async (filePath, ctx) => {
   await checkInputSize(filePath, ctx);
   await checkZipContainer(filePath, ctx, STREAMED_UNZIPPED_CAP);
+  // Loaded on first use: the library costs tens of MB of worker RSS even when no such file arrives.
+  const { default: ExcelJS } = await import('exceljs');
   const reader = new ExcelJS.stream.xlsx.WorkbookReader(filePath, {
     worksheets: 'emit',
     sharedStrings: 'cache',

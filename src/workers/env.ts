@@ -14,6 +14,8 @@ const envSchema = z.object({
   DOCSYNC_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().positive().default(20),
   DOCSYNC_DB_POOL_MAX: z.coerce.number().int().positive().default(10),
   TIKA_URL: z.string().url().optional(),
+  /** Pre-built workflow bundle (bundleWorkflowCode output): skips bundling at start, which costs ~300 MB of peak RSS. */
+  DOCSYNC_WORKFLOW_BUNDLE: z.string().min(1).optional(),
   /** /metrics, /healthz, /readyz; 0 disables the listener. */
   DOCSYNC_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
   /** Where the Temporal SDK core serves its own Prometheus metrics (re-exported on /metrics). */

@@ -33,6 +33,7 @@ export async function runWorker(environment: NodeJS.ProcessEnv = process.env): P
     tikaUrl: env.TIKA_URL,
     maxConcurrentActivityTaskExecutions: env.DOCSYNC_MAX_CONCURRENT_ACTIVITIES,
     metrics,
+    workflowBundle: env.DOCSYNC_WORKFLOW_BUNDLE ? { codePath: env.DOCSYNC_WORKFLOW_BUNDLE } : undefined,
   });
   const health = exportMetrics
     ? await startHealthServer({
