@@ -21,14 +21,20 @@ describe('poison documents', () => {
 
   const row = async (userId: string, id: string): Promise<DocumentRow> => (await documents(h.pool, 'sample', userId)).get(id)!;
 
-  it('given a document that always fails, it is parked after N attempts, retried by the next sync, and fetched once the source is fixed', async () => {
+  /** The three demo documents, one of which fails every retrieval with `message`, synced for `userId`. */
+  async function syncWithPoison(userId: string, poisonId: string, message: string, docMaxAttempts: number) {
     const source = newSampleSource();
     await seedThreeDocs(source);
-    await source.failRetrieval('doc-2', 'disk on fire');
+    await source.failRetrieval(poisonId, message);
     const handle = await h.startSync({
-      connector: 'sample', userId: 'poison', config: { sourceDir: source.dir, pageSize: 10 },
-      options: { syncIntervalSeconds: 3600, docMaxAttempts: 2 },
+      connector: 'sample', userId, config: { sourceDir: source.dir, pageSize: 10 },
+      options: { syncIntervalSeconds: 3600, docMaxAttempts },
     });
+    return { source, handle };
+  }
+
+  it('given a document that always fails, it is parked after N attempts, retried by the next sync, and fetched once the source is fixed', async () => {
+    const { source, handle } = await syncWithPoison('poison', 'doc-2', 'disk on fire', 2);
     const retrievals = async () => (await source.calls()).filter((c) => c.op === 'retrieveData' && c.id === 'doc-2').length;
     const caughtUp = (check: (s: Awaited<ReturnType<Harness['status']>>) => boolean, after?: string) =>
       eventually(async () => {
@@ -72,13 +78,7 @@ describe('poison documents', () => {
   });
 
   it('given a parked document, `docsync docs retry` queues it and starts a sync that fetches it', async () => {
-    const source = newSampleSource();
-    await seedThreeDocs(source);
-    await source.failRetrieval('doc-3', 'permission denied at the source');
-    const handle = await h.startSync({
-      connector: 'sample', userId: 'retrycli', config: { sourceDir: source.dir, pageSize: 10 },
-      options: { syncIntervalSeconds: 3600, docMaxAttempts: 1 },
-    });
+    const { source, handle } = await syncWithPoison('retrycli', 'doc-3', 'permission denied at the source', 1);
     await eventually(async () => (await row('retrycli', 'doc-3'))?.status === 'failed');
     await source.failRetrieval('doc-3', null);
 
