@@ -7,6 +7,7 @@ import {
   continueAsNew,
   allHandlersFinished,
   ParentClosePolicy,
+  patched,
   proxyActivities,
   setHandler,
   startChild,
@@ -33,6 +34,12 @@ import { retrieveDoc } from './retrieveDoc.js';
 import type { CarriedState, DocDone, DocRef, Phase, RetrieveMetadataResult, SyncCounters, SyncOptions, SyncStatus, SyncUserInput } from './types.js';
 
 const { retrieveMetadata } = proxyActivities<ReturnType<typeof activities.createActivities>>(METADATA_ACTIVITY_OPTIONS);
+
+/**
+ * Parent history events per document started: child initiated/started/completed, the docDone
+ * signal, and a share of the workflow tasks they wake (measured ~5-7 in runs; rounded up).
+ */
+const EVENTS_PER_DOC = 8;
 
 const DEFAULTS: Required<SyncOptions> = {
   syncIntervalSeconds: 3600,
@@ -232,7 +239,11 @@ export async function syncUser(input: SyncUserInput): Promise<SyncUserResult> {
 
   function shouldContinueAsNew(): boolean {
     const now = workflowInfo();
-    return pagesThisRun >= opts.pagesPerRun || now.continueAsNewSuggested || now.historyLength >= opts.maxHistoryEvents;
+    if (pagesThisRun >= opts.pagesPerRun || now.continueAsNewSuggested || now.historyLength >= opts.maxHistoryEvents) return true;
+    // A page is checked only once all its children are started, so project the next page (as large
+    // as the largest seen) and stop before it would push this run past maxHistoryEvents.
+    if (!patched('history-projection')) return false;
+    return now.historyLength + EVENTS_PER_DOC * (state.largestPage ?? 0) >= opts.maxHistoryEvents;
   }
 
   while (!cancelled) {
@@ -273,6 +284,7 @@ export async function syncUser(input: SyncUserInput): Promise<SyncUserResult> {
     state.counters.listed += page.upserted;
     state.counters.deleted += page.deleted;
     if (page.reset) state.sweeping = true;
+    if (opts.fetchContent) state.largestPage = Math.max(state.largestPage ?? 0, page.toFetch.length);
     for (const doc of opts.fetchContent ? page.toFetch : []) {
       await startDoc(doc);
       if (cancelled) break;

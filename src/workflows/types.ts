@@ -51,6 +51,8 @@ export interface CarriedState {
   lastSyncAt?: string;
   lastError?: string;
   runs: number;
+  /** Most documents one page has asked to fetch so far: sizes the history budget of the next page. */
+  largestPage?: number;
 }
 
 export interface SyncUserInput {

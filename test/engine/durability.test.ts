@@ -2,6 +2,7 @@
 // mid-listing after its worker stops, and continue-as-new keeping the milestone and counters.
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import type { WorkflowHandle } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { temporalCliPath } from '../../scripts/services.js';
 import { shortHash, syncNowSignal } from '../../src/workflows/definitions.js';
@@ -20,8 +21,8 @@ describe('durability on a real Temporal dev server', () => {
   it('given a rate-limited source, no call reaches it before retryAt, and the wait survives a worker restart', async () => {
     const source = newSampleSource();
     await source.put('a', { title: 'A', content: 'alpha' });
-    const retryAt = new Date(Date.now() + 6_000);
-    await source.rateLimitUntil(retryAt);
+    // The refusal's retry-after counts from the call itself, so a slow worker start cannot eat the wait.
+    await source.rateLimitNextCalls(1, 6_000, 'retrieveMetadata');
     let worker = await h.startWorker();
     const handle = await h.startSync({
       connector: 'sample', userId: 'rl', config: { sourceDir: source.dir }, options: { syncIntervalSeconds: 3600 },
@@ -30,7 +31,11 @@ describe('durability on a real Temporal dev server', () => {
       const s = await h.status(handle);
       return s.phase === 'rate-limited' && s;
     });
-    expect(limited.nextSyncAt).toBe(retryAt.toISOString());
+    const refused = (await source.calls())[0];
+    expect(refused).toMatchObject({ op: 'retrieveMetadata', outcome: 'rate-limited' });
+    const retryAt = new Date(limited.nextSyncAt!);
+    expect(retryAt.getTime() - new Date(refused.at).getTime()).toBeGreaterThan(5_900); // the journal stamps the call a moment later
+    expect(retryAt.getTime() - new Date(refused.at).getTime()).toBeLessThan(7_000);
     const described = await handle.describe();
     expect(described.searchAttributes.DocsyncPhase).toEqual(['rate-limited']);
     // Operators find it the way the README says: by search attribute, with the real CLI.
@@ -124,6 +129,36 @@ describe('durability on a real Temporal dev server', () => {
     expect(inside).toHaveLength(0);
     const child = h.client.workflow.getHandle(`doc/sample/hold/${refused.id}/${shortHash('1')}`);
     await maybeRecordHistory(child, 'sample-child-rate-limited');
+    await worker.stop();
+  });
+
+  it('given pages of many documents, each run continues-as-new before its history passes maxHistoryEvents', async () => {
+    const source = newSampleSource();
+    for (let i = 1; i <= 40; i++) await source.put(`e${String(i).padStart(2, '0')}`, { title: `E${i}`, content: `event ${i}` });
+    const worker = await h.startWorker();
+    const maxHistoryEvents = 250;
+    const handle = await h.startSync({
+      connector: 'sample', userId: 'events',
+      config: { sourceDir: source.dir, pageSize: 10 },
+      options: { syncIntervalSeconds: 3600, maxInFlight: 4, maxHistoryEvents },
+    });
+    const done = await eventually(async () => {
+      const s = await h.status(handle);
+      return s.phase === 'idle' && s.counters.fetched === 40 && s;
+    });
+    expect(done.counters).toMatchObject({ listed: 40, failed: 0 });
+    // Walk the chain of runs back from the latest through continuedExecutionRunId.
+    const lengths: number[] = [];
+    let runId: string | undefined = (await handle.describe()).runId;
+    while (runId) {
+      const run: WorkflowHandle = h.client.workflow.getHandle(handle.workflowId, runId);
+      const events = (await run.fetchHistory()).events!;
+      lengths.push(events.length);
+      const previous: string | null | undefined = events[0].workflowExecutionStartedEventAttributes!.continuedExecutionRunId;
+      runId = previous || undefined;
+    }
+    expect(lengths.length).toBeGreaterThanOrEqual(2);
+    for (const length of lengths) expect(length).toBeLessThan(maxHistoryEvents);
     await worker.stop();
   });
 
