@@ -7,7 +7,7 @@ import { DROPBOX_SECRET_FIELDS, dropboxConfigSchema, type DropboxConfig } from '
 import { CONNECTOR_NAME, DropboxApiError } from './errors.js';
 import { openContent } from './content.js';
 import { toMetadataPage, type DropboxMilestone } from './listing.js';
-import { DropboxSessions } from './session.js';
+import { workerSessions } from './session.js';
 
 type Ctx = ConnectorContext<DropboxConfig>;
 
@@ -15,7 +15,9 @@ export class DropboxConnector implements Connector<DropboxConfig> {
   readonly name = CONNECTOR_NAME;
   readonly configSchema = dropboxConfigSchema;
   readonly secretFields = DROPBOX_SECRET_FIELDS;
-  private readonly sessions = new DropboxSessions();
+  // Shared by every instance: the registry builds a connector per activity call, and a session's
+  // token refreshes and rate-limit wait must outlive one call.
+  private readonly sessions = workerSessions;
 
   async ping(ctx: Ctx): Promise<void> {
     await this.sessions.get(ctx.config).call(ctx, 'users/get_current_account', (dbx) => dbx.usersGetCurrentAccount());

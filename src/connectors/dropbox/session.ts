@@ -155,3 +155,6 @@ export class DropboxSessions {
     return session;
   }
 }
+
+/** This process's sessions, one per credential (shared by all connector instances). */
+export const workerSessions = new DropboxSessions();

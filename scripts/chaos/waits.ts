@@ -1,0 +1,62 @@
+// Reads the fake Dropbox's request log after a run: which rate-limit waits it announced, which
+// requests still arrived inside one, and how many downloads ran at once (the stampede check).
+import type { RecordedRequest } from '../../test/fakes/dropbox/server.js';
+
+export interface AnnouncedWait {
+  route: string;
+  /** When the 429 was handed to the socket: from then on the client can know. */
+  from: number;
+  until: number;
+}
+
+export interface WaitReport {
+  waits: AnnouncedWait[];
+  /** Requests that arrived after a 429 was sent and before its Retry-After ran out. */
+  inside: RecordedRequest[];
+  /** Of those, requests already on their way: they arrived within `inFlightMs` of the 429. */
+  inFlightAtAnnouncement: number;
+}
+
+export const DOWNLOAD_ROUTES = new Set(['/2/files/download', '/2/files/export']);
+
+/**
+ * `inFlightMs`: a request the worker sent before the 429 reached it cannot have known about the
+ * wait; on one machine it arrives within a few milliseconds of the 429 being sent.
+ */
+export function requestsInsideWaits(requests: RecordedRequest[], inFlightMs = 25): WaitReport {
+  const waits = requests
+    .filter((r) => r.retryAfterSeconds !== undefined && r.status !== undefined && r.status >= 400)
+    .map((r) => ({ route: r.route, from: r.finishedAt ?? r.at, until: (r.finishedAt ?? r.at) + r.retryAfterSeconds! * 1000 }));
+  const insideSet = new Set<RecordedRequest>();
+  let inFlight = 0;
+  for (const w of waits) {
+    for (const r of requests) {
+      if (r.at <= w.from || r.at >= w.until || insideSet.has(r)) continue;
+      if (r.at - w.from <= inFlightMs) {
+        inFlight += 1;
+        continue;
+      }
+      insideSet.add(r);
+    }
+  }
+  return { waits, inside: [...insideSet], inFlightAtAnnouncement: inFlight };
+}
+
+/** Largest number of download requests the fake was serving at the same moment. */
+export function maxConcurrentDownloads(requests: RecordedRequest[], from = 0, until = Number.POSITIVE_INFINITY): number {
+  const edges: [number, number][] = [];
+  for (const r of requests) {
+    if (!DOWNLOAD_ROUTES.has(r.route) || r.at < from || r.at >= until) continue;
+    edges.push([r.at, 1], [r.finishedAt ?? r.at, -1]);
+  }
+  edges.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  let now = 0;
+  let max = 0;
+  for (const [, delta] of edges) max = Math.max(max, (now += delta));
+  return max;
+}
+
+/** Most downloads served at once in the first `spanMs` after any wait ended (the wake-up burst). */
+export function concurrencyAfterWaits(requests: RecordedRequest[], waits: AnnouncedWait[], spanMs = 1000): number {
+  return Math.max(0, ...waits.map((w) => maxConcurrentDownloads(requests, w.until, w.until + spanMs)));
+}

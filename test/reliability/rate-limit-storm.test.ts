@@ -1,0 +1,75 @@
+// Rate-limit storm: the fake Dropbox answers 429 + Retry-After on every third call for a while.
+// The sync still completes, no request reaches the fake inside any wait it announced, the waits
+// show as phase `rate-limited` with `nextSyncAt`, and downloads never exceed the user's window.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { concurrencyAfterWaits, maxConcurrentDownloads, requestsInsideWaits } from '../../scripts/chaos/waits.js';
+import type { SyncStatus } from '../../src/workflows/types.js';
+import { FakeDropbox } from '../fakes/dropbox/server.js';
+import { createHarness, eventually, type Harness } from '../support/harness.js';
+import { documents } from '../support/sample.js';
+
+const FILES = 60;
+const WINDOW = 8;
+
+describe('rate-limit storm on a real Temporal + Postgres', () => {
+  let h: Harness;
+  const fake = new FakeDropbox();
+  let fakeUrl = '';
+  beforeAll(async () => {
+    h = await createHarness('rl_storm');
+    await h.startWorker();
+    fakeUrl = (await fake.start()).url;
+  });
+  afterAll(async () => {
+    await h?.close();
+    await fake.stop();
+  });
+
+  it('given 429 on every third call for a while, the sync completes with no request inside any announced wait', async () => {
+    const contents = new Map<string, string>();
+    for (let i = 0; i < FILES; i++) {
+      const file = `/Storm/doc-${String(i).padStart(2, '0')}.txt`;
+      contents.set(file, `storm document ${i}`);
+      fake.addFile(file, `storm document ${i}`);
+    }
+    const rateLimit = { kind: 'rate-limit', retryAfterSeconds: 1 } as const;
+    fake.inject('/2/files/download', rateLimit, { every: 3, times: 6 });
+    fake.inject('/2/files/list_folder/continue', rateLimit, { every: 3, times: 1 });
+    // Downloads that take a while, so how many run at once is visible at the fake.
+    fake.inject('/2/files/download', { kind: 'slow', delayMs: 150 }, { times: Number.POSITIVE_INFINITY });
+    const ref = await h.credentials.save('dropbox', 'storm', { appKey: fake.appKey, appSecret: fake.appSecret, refreshToken: fake.refreshToken });
+    const handle = await h.startSync({
+      connector: 'dropbox', userId: 'storm', credentialRef: ref,
+      config: { apiBaseUrl: fakeUrl, pageSize: 10 }, options: { syncIntervalSeconds: 3600, maxInFlight: WINDOW },
+    });
+
+    const limited: SyncStatus[] = [];
+    const done = await eventually(async () => {
+      const s = await h.status(handle);
+      if (s.phase === 'rate-limited') limited.push(s);
+      return s.phase === 'idle' && s.inFlight === 0 && s.counters.fetched === FILES && s;
+    }, 90_000, 100);
+
+    const report = requestsInsideWaits(fake.requests);
+    const after = concurrencyAfterWaits(fake.requests, report.waits);
+    console.log(
+      `storm: ${report.waits.length} waits announced, ${report.inside.length} requests inside them (+${report.inFlightAtAnnouncement} in flight when announced),`,
+      `${limited.length} rate-limited status samples, max ${maxConcurrentDownloads(fake.requests)} downloads at once (${after} right after a wait), counters`,
+      done.counters,
+    );
+    expect(report.waits).toHaveLength(7); // every injected 429 fired: the storm really happened
+    expect(report.inside).toEqual([]);
+    expect(limited.length).toBeGreaterThan(0);
+    for (const s of limited) {
+      expect(s.nextSyncAt).toBeDefined();
+      expect(s.waitReason).toMatch(/rate limit/);
+    }
+    expect(maxConcurrentDownloads(fake.requests)).toBeLessThanOrEqual(WINDOW);
+    expect(after).toBeLessThanOrEqual(WINDOW);
+    expect(done.counters.failed).toBe(0);
+    const rows = await documents(h.pool, 'dropbox', 'storm');
+    const texts = new Map([...rows.values()].map((r) => [r.path, r.text]));
+    expect(texts).toEqual(contents);
+    await handle.signal('cancel');
+  });
+});
