@@ -1,0 +1,67 @@
+// `npm run bench [-- --quick] [-- --only listing,content]`: starts Postgres, a Temporal dev server
+// and generated Dropbox fakes, measures every figure side by side, prints one table with targets
+// and writes bench/results.json. Exits 0 whether targets hold or not (CI shows, never gates).
+import { fileURLToPath } from 'node:url';
+import os from 'node:os';
+import { ceilingFigure } from './figures/ceiling.js';
+import { contentFigure } from './figures/content.js';
+import { incrementalFigure } from './figures/incremental.js';
+import { listingFigure } from './figures/listing.js';
+import { scaleFigure } from './figures/scale.js';
+import { streamingFigure } from './figures/streaming.js';
+import { startBenchServices, type BenchServices } from './services.js';
+import { printTable, writeResults, type FigureRow } from './table.js';
+
+const quick = process.argv.includes('--quick');
+const onlyArg = process.argv.find((a, i) => process.argv[i - 1] === '--only') ?? process.argv.find((a) => a.startsWith('--only='))?.slice(7);
+const only = onlyArg ? new Set(onlyArg.split(',')) : undefined;
+
+// Tuned settings (see BENCHMARKS.md for the before/after runs that chose them).
+const worker = { maxConcurrentActivities: 20, dbPoolMax: 10 };
+const window = 20;
+
+// Quick mode (CI) is a smoke run of every figure at toy sizes: its numbers are not the targets'.
+const figures: Record<string, (s: BenchServices) => Promise<FigureRow[]>> = {
+  listing: (s) => listingFigure(s, { count: quick ? 1000 : 20_000, pageSize: 2000 }),
+  content: (s) => contentFigure(s, { count: quick ? 40 : 1000, pageSize: 500, maxInFlight: window, worker }),
+  ceiling: (s) => ceilingFigure(s, { count: quick ? 40 : 1000, window }),
+  incremental: (s) => incrementalFigure(s, { count: quick ? 100 : 3000, changes: quick ? 1 : 3, pageSize: 500, maxInFlight: window, worker }),
+  scale: (s) => scaleFigure(s, { count: quick ? 1000 : 100_000, pageSize: 500, fetchContent: false, maxInFlight: window, worker }),
+  'scale+content': (s) =>
+    scaleFigure(s, { count: quick ? 100 : 2000, pageSize: quick ? 20 : 250, maxHistoryEvents: quick ? 250 : undefined, fetchContent: true, maxInFlight: window, worker }),
+  streaming: (s) => streamingFigure(s, { bytes: quick ? 64 * 2 ** 20 : 2 ** 30 }),
+};
+
+async function main(): Promise<void> {
+  const started = performance.now();
+  console.log(`docsync bench${quick ? ' (quick)' : ''}: ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}`);
+  const services = await startBenchServices();
+  const rows: FigureRow[] = [];
+  const errors: string[] = [];
+  try {
+    for (const [name, run] of Object.entries(figures)) {
+      if (only && !only.has(name)) continue;
+      const t0 = performance.now();
+      try {
+        const got = await run(services);
+        rows.push(...got);
+        console.log(`  ${name}: done in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+      } catch (err) {
+        const message = `${name}: ${(err as Error).stack ?? err}`;
+        errors.push(message);
+        console.error(`  ${name} FAILED to measure: ${message}`);
+      }
+    }
+  } finally {
+    await services.stop();
+  }
+  printTable(rows);
+  const seconds = (performance.now() - started) / 1000;
+  const file = fileURLToPath(new URL('./results.json', import.meta.url));
+  writeResults(file, rows, { quick, seconds, errors });
+  console.log(`total ${seconds.toFixed(0)} s; results in ${file}${errors.length ? `; ${errors.length} figure(s) could not be measured` : ''}`);
+}
+
+main()
+  .catch((err) => console.error(`bench failed: ${(err as Error).stack ?? err}`))
+  .finally(() => process.exit(0));

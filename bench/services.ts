@@ -1,0 +1,113 @@
+// Services for one benchmark run: a Postgres cluster, a Temporal dev server, a Temporal client,
+// and per-figure environments (fresh database, stored credentials, a generated Dropbox fake).
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import type { Pool } from 'pg';
+import { pino } from 'pino';
+import { createDatabase, startPostgres, startTemporal, type PostgresHandle, type TemporalHandle } from '../scripts/services.js';
+import { createActivities } from '../src/activities/index.js';
+import { BlobStore } from '../src/store/blobs.js';
+import { CredentialStore, secretKeyFrom } from '../src/store/credentials.js';
+import { createPool } from '../src/store/db.js';
+import { migrate } from '../src/store/migrate.js';
+import { workflowsPath } from '../src/workers/worker.js';
+import type { SyncUserInput, SyncOptions } from '../src/workflows/types.js';
+import { GeneratedDropboxAccount, type CorpusOptions } from '../test/fakes/dropbox/corpus.js';
+import { FakeDropbox } from '../test/fakes/dropbox/server.js';
+
+/** Bench-only key: the fake's secrets are throwaway, but they still go through the credential store. */
+export const BENCH_SECRET_KEY = 'docsync-bench-secret-key';
+
+export interface BenchServices {
+  postgres: PostgresHandle;
+  temporal: TemporalHandle;
+  client: Client;
+  /** The product workflows bundled once; worker processes load it (DOCSYNC_WORKFLOW_BUNDLE). */
+  bundlePath: string;
+  stop(): Promise<void>;
+}
+
+export async function startBenchServices(): Promise<BenchServices> {
+  const postgres = await startPostgres();
+  let temporal: TemporalHandle;
+  try {
+    temporal = await startTemporal();
+  } catch (err) {
+    await postgres.stop();
+    throw err;
+  }
+  const connection = await Connection.connect({ address: temporal.address });
+  const client = new Client({ connection, namespace: temporal.namespace });
+  const silent = { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} };
+  const { code } = await bundleWorkflowCode({ workflowsPath: workflowsPath(), logger: silent });
+  const bundleDir = mkdtempSync(path.join(os.tmpdir(), 'docsync-bench-bundle-'));
+  const bundlePath = path.join(bundleDir, 'workflows.js');
+  writeFileSync(bundlePath, code);
+  return {
+    postgres, temporal, client, bundlePath,
+    async stop() {
+      rmSync(bundleDir, { recursive: true, force: true });
+      await connection.close();
+      await Promise.allSettled([temporal.stop(), postgres.stop()]);
+    },
+  };
+}
+
+/** One figure's world: its own database, blob dir, task queue and generated Dropbox account. */
+export interface BenchEnv {
+  name: string;
+  databaseUrl: string;
+  pool: Pool;
+  blobDir: string;
+  taskQueue: string;
+  fake: FakeDropbox;
+  corpus: GeneratedDropboxAccount;
+  credentialRef: string;
+  fakeUrl: string;
+  /** The same activities the worker runs, called directly (the no-Temporal baselines). */
+  activities: ReturnType<typeof createActivities>;
+  /** syncUser input for this env's user (`name`), its stored credentials and the fake. */
+  syncInput(pageSize: number, options: SyncOptions): SyncUserInput;
+  close(): Promise<void>;
+}
+
+export async function createBenchEnv(services: BenchServices, name: string, corpus: CorpusOptions): Promise<BenchEnv> {
+  const suffix = `${name}_${Date.now().toString(36)}`;
+  const databaseUrl = await createDatabase(services.postgres.url, `bench_${suffix}`);
+  const pool = createPool(databaseUrl, 10);
+  await migrate(pool);
+  const blobDir = mkdtempSync(path.join(os.tmpdir(), 'docsync-bench-blobs-'));
+  const account = new GeneratedDropboxAccount(corpus);
+  const fake = new FakeDropbox({ account });
+  const { url } = await fake.start();
+  const credentials = new CredentialStore(pool, secretKeyFrom(BENCH_SECRET_KEY));
+  const credentialRef = await credentials.save('dropbox', name, {
+    appKey: fake.appKey, appSecret: fake.appSecret, refreshToken: fake.refreshToken,
+  });
+  const logger = pino({ level: 'silent' });
+  const activities = createActivities({ pool, blobs: new BlobStore(blobDir), logger, credentials });
+  return {
+    name, databaseUrl, pool, blobDir, fake, corpus: account, credentialRef, fakeUrl: url, activities,
+    taskQueue: `bench-${suffix}`,
+    syncInput: (pageSize, options) => ({
+      connector: 'dropbox',
+      userId: name,
+      credentialRef,
+      config: { apiBaseUrl: url, pageSize },
+      options,
+    }),
+    async close() {
+      await fake.stop();
+      await pool.end();
+      rmSync(blobDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Requests the fake answered, all routes together (token refreshes included). */
+export function apiCalls(fake: FakeDropbox): number {
+  return Object.values(fake.counts).reduce((sum, n) => sum + n, 0);
+}

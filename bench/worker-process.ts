@@ -1,0 +1,101 @@
+// Runs the production worker entry point (src/workers/main.ts) as a child process, so its peak
+// RSS (VmHWM) is the worker's own and not the benchmark driver's or the fake's.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { Client } from '@temporalio/client';
+import { BENCH_SECRET_KEY, type BenchEnv, type BenchServices } from './services.js';
+
+const MAIN = fileURLToPath(new URL('../src/workers/main.ts', import.meta.url));
+
+export interface WorkerTuning {
+  maxConcurrentActivities?: number;
+  dbPoolMax?: number;
+  maxBytes?: number;
+  /** false: the worker bundles the workflows itself at start (as without DOCSYNC_WORKFLOW_BUNDLE). */
+  bundle?: boolean;
+}
+
+export interface WorkerProcess {
+  pid: number;
+  /** Peak resident set size so far, MiB (VmHWM from /proc). */
+  peakRssMiB(): number;
+  stop(): Promise<void>;
+}
+
+export async function startWorkerProcess(services: BenchServices, env: BenchEnv, tuning: WorkerTuning = {}): Promise<WorkerProcess> {
+  const { client } = services;
+  const child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
+    env: {
+      ...process.env,
+      TEMPORAL_ADDRESS: services.temporal.address,
+      ...(tuning.bundle === false ? {} : { DOCSYNC_WORKFLOW_BUNDLE: services.bundlePath }),
+      TEMPORAL_NAMESPACE: client.options.namespace,
+      DOCSYNC_TASK_QUEUE: env.taskQueue,
+      DATABASE_URL: env.databaseUrl,
+      DOCSYNC_BLOB_DIR: env.blobDir,
+      DOCSYNC_SECRET_KEY: BENCH_SECRET_KEY,
+      DOCSYNC_METRICS_PORT: '0',
+      LOG_LEVEL: 'warn',
+      ...(tuning.maxConcurrentActivities ? { DOCSYNC_MAX_CONCURRENT_ACTIVITIES: String(tuning.maxConcurrentActivities) } : {}),
+      ...(tuning.dbPoolMax ? { DOCSYNC_DB_POOL_MAX: String(tuning.dbPoolMax) } : {}),
+      ...(tuning.maxBytes ? { DOCSYNC_MAX_BYTES: String(tuning.maxBytes) } : {}),
+    },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => void (stderr = (stderr + d.toString()).slice(-4000)));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  try {
+    await waitForPoller(client, env.taskQueue, child, () => stderr);
+  } catch (err) {
+    child.kill('SIGKILL');
+    await exited;
+    throw err;
+  }
+  let lastPeak = 0;
+  return {
+    pid: child.pid!,
+    peakRssMiB() {
+      lastPeak = Math.max(lastPeak, readPeakRss(child.pid!));
+      return lastPeak;
+    },
+    async stop() {
+      if (child.exitCode === null) {
+        lastPeak = Math.max(lastPeak, readPeakRss(child.pid!));
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+        await exited;
+        clearTimeout(timer);
+      }
+      process.off('exit', killOnExit);
+    },
+  };
+}
+
+/** The worker is ready once it polls its task queue for workflow tasks. */
+async function waitForPoller(client: Client, taskQueue: string, child: ChildProcess, stderr: () => string): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`bench worker exited with code ${child.exitCode}: ${stderr()}`);
+    const res = await client.workflowService.describeTaskQueue({
+      namespace: client.options.namespace,
+      taskQueue: { name: taskQueue },
+      taskQueueType: 1, // TASK_QUEUE_TYPE_WORKFLOW
+    });
+    if ((res.pollers?.length ?? 0) > 0) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`bench worker did not poll task queue ${taskQueue} within 60 s: ${stderr()}`);
+}
+
+function readPeakRss(pid: number): number {
+  try {
+    const kb = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    return kb ? Number(kb) / 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
