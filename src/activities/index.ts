@@ -114,6 +114,12 @@ export function createActivities(deps: ActivityDeps) {
       if (row.fetched_version === version && (row.status === 'fetched' || row.status === 'skipped')) {
         return { outcome: 'unchanged' };
       }
+      if (row.size !== null && Number(row.size) > maxBytes) {
+        // The source already told us it is too big: do not start a download that would be cut off.
+        const reason = `content of ${row.size} bytes (listed size) exceeds the ${maxBytes}-byte download cap`;
+        await markSkipped(deps.pool, key, externalId, version, reason);
+        return { outcome: 'skipped', reason };
+      }
       const { connector, ctx } = await prepareConnector(input, deps);
       let data;
       try {

@@ -59,16 +59,16 @@ describe('hostile Dropbox inputs', () => {
       bomb: `/Docs/${ZIP_BOMB.file}`,
       huge: '/Docs/huge.txt',
     };
-    const { settled } = await syncAccount('names', (fake) => {
-      fake.addFile(names.escape, 'escaped? no: content-addressed');
-      fake.addFile(names.deep, 'still inside the blob dir');
-      fake.addFile(names.dots, 'a file named two dots');
-      fake.addFile(names.long, 'long unicode name');
-      fake.addFile(names.odd, 'backslash and newline');
-      fake.addFile(names.empty, '');
-      fake.addFile(names.corrupt, readFileSync(fixturePath('corrupt.pdf')));
-      fake.addFile(names.bomb, readFileSync(fixturePath(ZIP_BOMB.file)));
-      fake.addFile(names.huge, Buffer.alloc(3 * MAX_BYTES, 'x'));
+    const { fake, settled } = await syncAccount('names', (f) => {
+      f.addFile(names.escape, 'escaped? no: content-addressed');
+      f.addFile(names.deep, 'still inside the blob dir');
+      f.addFile(names.dots, 'a file named two dots');
+      f.addFile(names.long, 'long unicode name');
+      f.addFile(names.odd, 'backslash and newline');
+      f.addFile(names.empty, '');
+      f.addFile(names.corrupt, readFileSync(fixturePath('corrupt.pdf')));
+      f.addFile(names.bomb, readFileSync(fixturePath(ZIP_BOMB.file)));
+      f.addFile(names.huge, Buffer.alloc(3 * MAX_BYTES, 'x'));
     });
     const total = Object.keys(names).length;
     await settled((s) => s.counters.fetched + s.counters.skipped + s.counters.failed === total);
@@ -87,7 +87,9 @@ describe('hostile Dropbox inputs', () => {
     expect(outcome(names.corrupt).error).toMatch(/^text extraction failed: /);
     expect(outcome(names.bomb).status).toBe('skipped');
     expect(outcome(names.bomb).error).toMatch(/unzip|decompress|bytes|entries/i);
-    expect(outcome(names.huge)).toMatchObject({ status: 'skipped', error: `content exceeds the ${MAX_BYTES}-byte download cap` });
+    // Listed bigger than the cap: skipped without a download (the 2 GiB test below covers sizes that lie).
+    expect(outcome(names.huge)).toMatchObject({ status: 'skipped', error: `content of ${3 * MAX_BYTES} bytes (listed size) exceeds the ${MAX_BYTES}-byte download cap` });
+    expect(fake.requests.filter((r) => r.route === '/2/files/download')).toHaveLength(total - 1);
 
     // Every file in the blob dir is named by its sha256 (or is a temp file), and no name escaped.
     const stored = await fs.readdir(h.blobDir, { recursive: true, withFileTypes: true });
