@@ -18,12 +18,18 @@ export class CliError extends Error {
 
 export const DEV_ENV_FILE = path.resolve(process.env.DOCSYNC_HOME ?? '.docsync', 'dev.env');
 
+/** Names loadDevEnv filled in: `docsync dev` drops them, they describe the previous dev stack. */
+export const devEnvKeys = new Set<string>();
+
 /** Variables from .docsync/dev.env fill in what the environment does not set. */
 export function loadDevEnv(file = DEV_ENV_FILE): void {
   if (!existsSync(file)) return;
   for (const line of readFileSync(file, 'utf8').split('\n')) {
     const match = /^([A-Z_][A-Z0-9_]*)=(.*)$/.exec(line.trim());
-    if (match && process.env[match[1]] === undefined) process.env[match[1]] = match[2];
+    if (match && process.env[match[1]] === undefined) {
+      process.env[match[1]] = match[2];
+      devEnvKeys.add(match[1]);
+    }
   }
 }
 

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { DEV_ENV_FILE } from '../context.js';
+import { DEV_ENV_FILE, devEnvKeys } from '../context.js';
 
 // Loaded on use: the worker SDK (native core, bundler) takes ~2 s to import, which every other
 // command would otherwise pay.
@@ -28,11 +28,16 @@ export function registerServiceCommands(program: Command): void {
     .option('--ui-port <port>', 'Web UI port', '8233')
     .option('--port <port>', 'Temporal gRPC port', '7233')
     .action(async (flags: { uiPort: string; port: string }) => {
+      // Settings read from the last run's dev.env point at services that are gone: start fresh ones.
+      for (const key of devEnvKeys) delete process.env[key];
       const { startPostgres, startTemporal } = await import('../../../scripts/services.js');
       const home = path.dirname(DEV_ENV_FILE);
       mkdirSync(home, { recursive: true });
       const temporal = await startTemporal({ ui: true, dbFile: path.join(home, 'temporal.db'), port: Number(flags.port), uiPort: Number(flags.uiPort) });
-      const postgres = await startPostgres({ dataDir: path.join(home, 'pgdata') });
+      const postgres = await startPostgres({ dataDir: path.join(home, 'pgdata') }).catch(async (err: unknown) => {
+        await temporal.stop(); // else the server keeps this process (and the port) alive after the error
+        throw err;
+      });
       const env = {
         TEMPORAL_ADDRESS: temporal.address,
         TEMPORAL_NAMESPACE: temporal.namespace,
@@ -45,6 +50,7 @@ export function registerServiceCommands(program: Command): void {
       console.log(`Temporal Web UI: ${temporal.uiUrl}`);
       console.log(`Temporal:        ${temporal.address} (namespace ${temporal.namespace})`);
       console.log(`Postgres:        ${postgres.url}`);
+      if (process.env.DOCSYNC_METRICS_PORT !== '0') console.log(`Worker metrics:  http://127.0.0.1:${process.env.DOCSYNC_METRICS_PORT ?? 9464}/metrics`);
       console.log(`Settings for other shells are in ${DEV_ENV_FILE} (the docsync CLI reads it). Ctrl-C stops everything.`);
       try {
         await (await workerModule()).runWorker(); // returns after SIGINT/SIGTERM once in-flight work drained
