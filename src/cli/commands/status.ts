@@ -1,4 +1,5 @@
-// `docsync status [<connector> <user>] [--watch] [--json]`: the workflow's `status` query as a table.
+// `docsync status [<connector> <user>] [--watch [--until-idle]] [--json]`: the workflow's `status` query
+// as a table, or redrawn with progress bars until Ctrl-C or until the sync is caught up.
 import { WorkflowNotFoundError } from '@temporalio/client';
 import Table from 'cli-table3';
 import type { Command } from 'commander';
@@ -51,25 +52,64 @@ export function renderStatuses(statuses: SyncStatus[], withBars = false): string
   return table.toString();
 }
 
+const FINISHED_BADLY = new Set(['failed', 'auth-failed', 'cancelled']);
+
+/** --until-idle: done when every sync shown has completed a sync and has nothing left in flight. */
+export function allIdle(statuses: SyncStatus[]): boolean {
+  const bad = statuses.find((s) => FINISHED_BADLY.has(s.phase));
+  if (bad) throw new CliError(`sync ${bad.workflowId} is ${bad.phase}${bad.lastError ? `: ${bad.lastError}` : ''}`, EXIT.failed);
+  return statuses.length > 0 && statuses.every((s) => s.phase === 'idle' && s.inFlight === 0 && s.lastSyncAt !== undefined);
+}
+
+/** A watched sync that has closed: returns when it completed, throws its failure otherwise. */
+async function ensureStillRunning(connector: string, userId: string): Promise<boolean> {
+  const handle = (await temporalClient()).workflow.getHandle(syncWorkflowId(connector, userId));
+  const { status } = await handle.describe();
+  if (status.name === 'RUNNING') return true;
+  if (status.name === 'COMPLETED') return false;
+  const reason = await handle.result().then(() => status.name, (err: Error) => (err.cause as Error | undefined)?.message ?? err.message);
+  throw new CliError(`sync ${handle.workflowId} is ${status.name.toLowerCase()}: ${reason}`, EXIT.failed);
+}
+
+interface WatchFlags {
+  untilIdle?: boolean;
+  refresh: string;
+}
+
+async function watch(connector: string | undefined, user: string | undefined, flags: WatchFlags): Promise<void> {
+  const refreshMs = Number(flags.refresh) * 1000;
+  if (!(refreshMs >= 100)) throw new CliError(`--refresh must be a number of seconds ≥ 0.1, got "${flags.refresh}"`, EXIT.usage);
+  // Redraw in place on a terminal; append frames when piped (logs, CI) so nothing is lost.
+  const clear = process.stdout.isTTY ? '\x1b[2J\x1b[H' : '';
+  let stop = false;
+  const onInterrupt = () => (stop = true);
+  process.once('SIGINT', onInterrupt);
+  try {
+    while (!stop) {
+      const statuses = await collect(connector, user);
+      process.stdout.write(`${clear}${new Date().toISOString()}\n${renderStatuses(statuses, true)}\n`);
+      if (flags.untilIdle && allIdle(statuses)) return;
+      if (connector && user && !(await ensureStillRunning(connector, user))) return;
+      await new Promise((r) => setTimeout(r, refreshMs));
+    }
+  } finally {
+    process.removeListener('SIGINT', onInterrupt);
+  }
+}
+
 export function registerStatusCommand(program: Command): void {
   program
     .command('status [connector] [user]')
     .description('phase, counts, in-flight documents, wait reason, next sync and ETA of running syncs')
-    .option('--watch', 'refresh every second with progress bars (Ctrl-C to stop)')
+    .option('--watch', 'refresh with progress bars until Ctrl-C')
+    .option('--until-idle', 'with --watch: exit once caught up with nothing in flight (exit 1 if the sync failed)')
+    .option('--refresh <seconds>', 'with --watch: seconds between refreshes', '1')
     .option('--json', 'print the raw status objects')
-    .action(async (connector: string | undefined, user: string | undefined, flags: { watch?: boolean; json?: boolean }) => {
+    .action(async (connector: string | undefined, user: string | undefined, flags: WatchFlags & { watch?: boolean; json?: boolean }) => {
       if (connector && !user) throw new CliError('give both <connector> and <user>, or neither', EXIT.usage);
-      if (!flags.watch) {
-        const statuses = await collect(connector, user);
-        console.log(flags.json ? JSON.stringify(statuses, null, 2) : renderStatuses(statuses));
-        return;
-      }
-      let stop = false;
-      process.once('SIGINT', () => (stop = true));
-      while (!stop) {
-        const statuses = await collect(connector, user);
-        process.stdout.write(`\x1b[2J\x1b[H${new Date().toISOString()}\n${renderStatuses(statuses, true)}\n`);
-        await new Promise((r) => setTimeout(r, 1000));
-      }
+      if (flags.untilIdle && !flags.watch) throw new CliError('--until-idle needs --watch', EXIT.usage);
+      if (flags.watch) return watch(connector, user, flags);
+      const statuses = await collect(connector, user);
+      console.log(flags.json ? JSON.stringify(statuses, null, 2) : renderStatuses(statuses));
     });
 }
