@@ -37,7 +37,7 @@ export interface ChaosFindings {
   store: StoreCheck;
   listing: ListingCheck;
   feedMissedByLiveReader: number;
-  waits: { announced: number; inside: number; inFlightAtAnnouncement: number; maxConcurrentDownloads: number; maxConcurrentAfterWaits: number };
+  waits: { announced: number; inside: number; insideDetails: string[]; inFlightAtAnnouncement: number; maxConcurrentDownloads: number; maxConcurrentAfterWaits: number };
   counters: SyncCounters;
 }
 
@@ -61,7 +61,7 @@ export function judge(o: ChaosOptions, f: ChaosFindings): ChaosReport {
   if (f.store.syncRuns.pages !== f.listing.pagesServed) failures.push(`sync_runs has ${f.store.syncRuns.pages} pages, the fake served ${f.listing.pagesServed}`);
   if (f.listing.relistedFromScratch) failures.push(`listing restarted from scratch ${f.listing.relistedFromScratch} times`);
   if (f.listing.pagesRepeated > kills) failures.push(`${f.listing.pagesRepeated} pages asked twice for ${kills} kills`);
-  if (f.waits.inside) failures.push(`${f.waits.inside} requests inside announced rate-limit waits`);
+  if (f.waits.inside) failures.push(`${f.waits.inside} requests inside announced rate-limit waits: ${f.waits.insideDetails.slice(0, 5).join('; ')}`);
   if (f.waits.maxConcurrentDownloads > o.maxInFlight) failures.push(`${f.waits.maxConcurrentDownloads} downloads at once, window is ${o.maxInFlight}`);
   const survived = failures.length === 0 ? kills : 0;
   const { log: _log, ...options } = o;

@@ -121,6 +121,14 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     };
 
     const plan = planDisruptions({ ...o, random });
+    // Disruptions start once every storm 429 was answered and waited out: a fresh worker does not
+    // know what its killed predecessor was told, so the two are measured apart.
+    const stormFaults = o.storm ? o.storm.times + Math.ceil(o.storm.times / 3) : 0;
+    const stormOver = () => {
+      const announced = fake.requests.filter((r) => r.retryAfterSeconds !== undefined);
+      const last = announced.at(-1);
+      return announced.length >= stormFaults && (!last || Date.now() > (last.finishedAt ?? last.at) + last.retryAfterSeconds! * 1000);
+    };
     const deadline = started + o.timeoutMs;
     let next = 0;
     let lastStrikeAt = 0;
@@ -130,7 +138,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       await supervise();
       const done = await progress().catch(() => -1);
       const planned = plan[next];
-      const due = planned && (o.schedule === 'burst' && next > 0
+      const due = planned && stormOver() && (o.schedule === 'burst' && next > 0
         ? Date.now() - lastStrikeAt >= o.burstGapMs
         : done >= planned.atFraction * o.docs);
       if (planned && due) {
@@ -167,6 +175,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       waits: {
         announced: waits.waits.length,
         inside: waits.inside.length,
+        insideDetails: waits.insideDetails,
         inFlightAtAnnouncement: waits.inFlightAtAnnouncement,
         maxConcurrentDownloads: maxConcurrentDownloads(fake.requests),
         maxConcurrentAfterWaits: concurrencyAfterWaits(fake.requests, waits.waits),

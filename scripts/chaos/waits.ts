@@ -15,6 +15,8 @@ export interface WaitReport {
   inside: RecordedRequest[];
   /** Of those, requests already on their way: they arrived within `inFlightMs` of the 429. */
   inFlightAtAnnouncement: number;
+  /** For each request inside a wait: ms after the 429 was sent, and the route (diagnosis). */
+  insideDetails: string[];
 }
 
 export const DOWNLOAD_ROUTES = new Set(['/2/files/download', '/2/files/export']);
@@ -28,6 +30,7 @@ export function requestsInsideWaits(requests: RecordedRequest[], inFlightMs = 25
     .filter((r) => r.retryAfterSeconds !== undefined && r.status !== undefined && r.status >= 400)
     .map((r) => ({ route: r.route, from: r.finishedAt ?? r.at, until: (r.finishedAt ?? r.at) + r.retryAfterSeconds! * 1000 }));
   const insideSet = new Set<RecordedRequest>();
+  const insideDetails: string[] = [];
   let inFlight = 0;
   for (const w of waits) {
     for (const r of requests) {
@@ -37,9 +40,10 @@ export function requestsInsideWaits(requests: RecordedRequest[], inFlightMs = 25
         continue;
       }
       insideSet.add(r);
+      insideDetails.push(`${r.route} ${r.at - w.from} ms after a 429 on ${w.route}`);
     }
   }
-  return { waits, inside: [...insideSet], inFlightAtAnnouncement: inFlight };
+  return { waits, inside: [...insideSet], inFlightAtAnnouncement: inFlight, insideDetails };
 }
 
 /** Largest number of download requests the fake was serving at the same moment. */
