@@ -6,13 +6,17 @@ import type { Queryable } from './db.js';
 
 /** At most this many parked documents are re-queued per sync (keeps the activity result small). */
 export const MAX_RETRIES_PER_SYNC = 200;
+/** Stored errors are cut to this many characters (a provider may answer with a whole HTML page). */
+export const MAX_ERROR_CHARS = 2000;
+
+const clip = (error: string) => (error.length > MAX_ERROR_CHARS ? `${error.slice(0, MAX_ERROR_CHARS)}…` : error);
 
 /** One failed attempt of `version` (the status is left alone: the workflow may still retry). */
 export async function recordFailedAttempt(db: Queryable, key: DocKey, externalId: string, version: string, error: string): Promise<void> {
   await db.query(
     `UPDATE documents SET attempts = attempts + 1, error = $5, last_attempt_at = now(), updated_at = now()
       WHERE connector = $1 AND user_id = $2 AND external_id = $3 AND version = $4 AND deleted_at IS NULL`,
-    [key.connector, key.userId, externalId, version, error],
+    [key.connector, key.userId, externalId, version, clip(error)],
   );
 }
 
@@ -26,7 +30,7 @@ export async function park(db: Queryable, key: DocKey, externalId: string, versi
             retry_requested_at = NULL, updated_at = now()
       WHERE connector = $1 AND user_id = $2 AND external_id = $3 AND version = $4 AND deleted_at IS NULL
         AND status <> 'failed'`,
-    [key.connector, key.userId, externalId, version, error],
+    [key.connector, key.userId, externalId, version, clip(error)],
   );
   return (result.rowCount ?? 0) > 0;
 }

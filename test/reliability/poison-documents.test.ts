@@ -6,6 +6,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DocumentRow } from '../../src/store/documents.js';
+import { MAX_ERROR_CHARS } from '../../src/store/parked.js';
 import { createHarness, eventually, TEST_SECRET_KEY, type Harness } from '../support/harness.js';
 import { documents, newSampleSource, seedThreeDocs } from '../support/sample.js';
 
@@ -78,8 +79,14 @@ describe('poison documents', () => {
   });
 
   it('given a parked document, `docsync docs retry` queues it and starts a sync that fetches it', async () => {
-    const { source, handle } = await syncWithPoison('retrycli', 'doc-3', 'permission denied at the source', 1);
-    await eventually(async () => (await row('retrycli', 'doc-3'))?.status === 'failed');
+    // A provider answering with a whole page of text: the stored error is clipped, its start kept.
+    const { source, handle } = await syncWithPoison('retrycli', 'doc-3', `permission denied at the source ${'<p>'.repeat(3000)}`, 1);
+    const parked = await eventually(async () => {
+      const r = await row('retrycli', 'doc-3');
+      return r?.status === 'failed' && r;
+    });
+    expect(parked.error).toMatch(/^permission denied at the source <p>/);
+    expect(parked.error!.length).toBeLessThanOrEqual(MAX_ERROR_CHARS + 1);
     await source.failRetrieval('doc-3', null);
 
     const env = {
