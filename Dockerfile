@@ -1,11 +1,15 @@
-# docsync worker image.
+# docsync worker image (also carries the CLI: `docker-compose exec worker node bin/docsync.mjs status`).
 FROM node:20-bookworm-slim
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev
+# All dependencies: tsx (a dev dependency) runs the TypeScript sources, there is no build step.
+RUN npm ci --no-audit --no-fund
 COPY tsconfig.json ./
+COPY bin ./bin
 COPY src ./src
 COPY scripts ./scripts
+RUN mkdir -p /data/blobs && chown node:node /data/blobs
 ENV NODE_ENV=production
 USER node
+EXPOSE 9464
 CMD ["node", "--import", "tsx", "src/workers/main.ts"]

@@ -132,6 +132,11 @@ else
   log "npm: node_modules up to date"
 fi
 
+# --- docker-compose (Debian's): CI validates docker-compose.yml with `docker-compose config` ------
+# Only the config check runs here (no Docker engine needed); it parses the file with python3-yaml.
+command -v docker-compose >/dev/null 2>&1 || apt_install docker-compose
+log "docker-compose: $(docker-compose version --short 2>/dev/null || echo missing)"
+
 # --- Java, Maven and the Tika server jar (content-pipeline tests run the fixtures through Tika) -----
 if [ "${DOCSYNC_SKIP_TIKA:-0}" = 1 ]; then
   log "tika: skipped (DOCSYNC_SKIP_TIKA=1)"
