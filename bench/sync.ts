@@ -17,7 +17,12 @@ export function startSync(client: Client, taskQueue: string, input: SyncUserInpu
 export async function waitCaughtUp(handle: WorkflowHandle, after?: string, timeoutMs = 30 * 60_000): Promise<SyncStatus> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const status = await handle.query(statusQuery);
+    // A query can time out on a saturated machine: that is not an answer, ask again.
+    const status = await handle.query(statusQuery).catch((err: Error) => {
+      if (Date.now() > deadline) throw err;
+      return undefined;
+    });
+    if (!status) continue;
     if (status.phase === 'failed' || status.phase === 'auth-failed') {
       throw new Error(`sync ${handle.workflowId} is ${status.phase}: ${status.lastError ?? status.waitReason}`);
     }

@@ -39,6 +39,7 @@ export async function scaleFigure(services: BenchServices, opts: ScaleOptions): 
     return [
       { figure: label, metric: 'max events in one syncUser run', value: parent.maxEventsPerRun, unit: 'events', target: { op: '<=', value: 10_000 }, detail: `${parent.totalEvents} events in ${parent.runs} runs` },
       { figure: label, metric: 'largest payload in any history', value: Math.max(parent.largestPayloadBytes, childLargest) / 1024, unit: 'KiB', target: { op: '<=', value: 64 }, detail: opts.fetchContent ? 'all parent runs + 20 sampled children' : 'all parent runs' },
+      { figure: label, metric: 'payload bytes in the biggest run', value: parent.maxPayloadBytesPerRun / 2 ** 20, unit: 'MiB', detail: 'lower bound of history size (limit 50 MB, warning 10 MB)' },
       { figure: label, metric: 'peak worker RSS', value: rss, unit: 'MiB', target: { op: '<=', value: 500 }, detail: 'VmHWM of the worker process' },
       { figure: label, metric: 'total time', value: total, unit: 's', detail: `${(opts.count / total).toFixed(0)} docs/s; ${detail}` },
     ];
