@@ -1,42 +1,22 @@
 // The `docsync` CLI as a user runs it, against the real Temporal dev server and Postgres.
-import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHarness, eventually, TEST_SECRET_KEY, type Harness } from '../support/harness.js';
+import { cliEnv, docsync as runDocsync } from '../support/cli.js';
+import { createHarness, eventually, type Harness } from '../support/harness.js';
 import { newSampleSource, seedThreeDocs } from '../support/sample.js';
-
-const exec = promisify(execFile);
-const ROOT = path.join(import.meta.dirname, '..', '..');
 
 describe('docsync CLI', () => {
   let h: Harness;
   let env: NodeJS.ProcessEnv;
   const source = newSampleSource();
 
-  async function docsync(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    try {
-      const { stdout, stderr } = await exec(process.execPath, [path.join(ROOT, 'bin', 'docsync.mjs'), ...args], { cwd: source.dir, env, timeout: 60_000 });
-      return { code: 0, stdout, stderr };
-    } catch (err) {
-      const e = err as { code: number; stdout: string; stderr: string };
-      return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-    }
-  }
+  const docsync = (...args: string[]) => runDocsync(args, { cwd: source.dir, env });
 
   beforeAll(async () => {
     h = await createHarness('cli');
     await h.startWorker();
-    env = {
-      ...process.env,
-      TEMPORAL_ADDRESS: h.address,
-      TEMPORAL_NAMESPACE: h.namespace,
-      DOCSYNC_TASK_QUEUE: h.taskQueue,
-      DATABASE_URL: h.databaseUrl,
-      DOCSYNC_SECRET_KEY: TEST_SECRET_KEY,
-      DOCSYNC_HOME: path.join(source.dir, '.docsync'),
-    };
+    env = cliEnv(h, source.dir);
   });
   afterAll(async () => h?.close());
 
@@ -81,6 +61,7 @@ describe('docsync CLI', () => {
     expect(started.stdout).toContain('started sync/sample/carol');
     const input = (await h.client.workflow.getHandle('sync/sample/carol').fetchHistory()).events![0].workflowExecutionStartedEventAttributes!.input!;
     expect(JSON.stringify(input)).not.toContain('cli-secret-token'); // only the credential ref travels
+    expect((await h.client.workflow.getHandle('sync/sample/carol').describe()).memo).toEqual({ connector: 'sample', userId: 'carol' });
     await eventually(async () => (await docsync('status', 'sample', 'carol', '--json')).stdout.includes('"fetched": 3'));
     const table = await docsync('status', 'sample', 'carol');
     expect(table.stdout).toMatch(/sample\/carol\s*│\s*idle\s*│\s*3\s*│\s*3\s*│\s*0/);

@@ -8,8 +8,8 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createDatabase } from '../../scripts/services.js';
-import { docsync, ROOT, run } from '../support/cli.js';
-import { createHarness, TEST_SECRET_KEY, type Harness } from '../support/harness.js';
+import { cliEnv, docsync, ROOT, run } from '../support/cli.js';
+import { createHarness, type Harness } from '../support/harness.js';
 import { documents } from '../support/sample.js';
 
 describe('connector plugins', () => {
@@ -28,15 +28,7 @@ describe('connector plugins', () => {
     for (const dep of ['zod', 'vitest']) symlinkSync(path.join(ROOT, 'node_modules', dep), path.join(project, 'node_modules', dep));
     h = await createHarness('plugins');
     await h.startWorker();
-    env = {
-      ...process.env,
-      TEMPORAL_ADDRESS: h.address,
-      TEMPORAL_NAMESPACE: h.namespace,
-      DOCSYNC_TASK_QUEUE: h.taskQueue,
-      DATABASE_URL: h.databaseUrl,
-      DOCSYNC_SECRET_KEY: TEST_SECRET_KEY,
-      DOCSYNC_HOME: path.join(project, '.docsync'),
-    };
+    env = cliEnv(h, project);
   });
   afterAll(async () => h?.close());
 

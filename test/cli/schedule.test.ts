@@ -4,8 +4,8 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ScheduleNotFoundError, ScheduleOverlapPolicy } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { docsync } from '../support/cli.js';
-import { createHarness, eventually, TEST_SECRET_KEY, type Harness } from '../support/harness.js';
+import { cliEnv, docsync } from '../support/cli.js';
+import { createHarness, eventually, type Harness } from '../support/harness.js';
 import { newSampleSource, seedThreeDocs } from '../support/sample.js';
 
 describe('docsync schedule', () => {
@@ -18,15 +18,7 @@ describe('docsync schedule', () => {
   beforeAll(async () => {
     h = await createHarness('schedule');
     await h.startWorker();
-    env = {
-      ...process.env,
-      TEMPORAL_ADDRESS: h.address,
-      TEMPORAL_NAMESPACE: h.namespace,
-      DOCSYNC_TASK_QUEUE: h.taskQueue,
-      DATABASE_URL: h.databaseUrl,
-      DOCSYNC_SECRET_KEY: TEST_SECRET_KEY,
-      DOCSYNC_HOME: path.join(source.dir, '.docsync'),
-    };
+    env = cliEnv(h, source.dir);
   });
   afterAll(async () => h?.close());
 
@@ -52,7 +44,8 @@ describe('docsync schedule', () => {
     await eventually(async () => (await fetched()) === 3);
 
     // Second run: the same long-lived sync (same run, milestone kept) gets syncNow and picks up the new doc.
-    const { runId } = await h.client.workflow.getHandle('sync/sample/sam').describe();
+    const { runId, memo } = await h.client.workflow.getHandle('sync/sample/sam').describe();
+    expect(memo).toEqual({ connector: 'sample', userId: 'sam' });
     await source.put('doc-4', { title: 'Fourth', content: 'Arrived between two scheduled runs.' });
     await cli('schedule', 'trigger', 'sample', 'sam');
     await eventually(async () => (await fetched()) === 4);

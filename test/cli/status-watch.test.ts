@@ -4,8 +4,8 @@ import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DOCSYNC_BIN, docsync } from '../support/cli.js';
-import { createHarness, eventually, TEST_SECRET_KEY, type Harness } from '../support/harness.js';
+import { cliEnv, docsync, DOCSYNC_BIN } from '../support/cli.js';
+import { createHarness, eventually, type Harness } from '../support/harness.js';
 import { newSampleSource, seedThreeDocs } from '../support/sample.js';
 
 describe('docsync status --watch', () => {
@@ -17,28 +17,33 @@ describe('docsync status --watch', () => {
   beforeAll(async () => {
     h = await createHarness('status_watch');
     await h.startWorker();
-    env = {
-      ...process.env,
-      TEMPORAL_ADDRESS: h.address,
-      TEMPORAL_NAMESPACE: h.namespace,
-      DOCSYNC_TASK_QUEUE: h.taskQueue,
-      DATABASE_URL: h.databaseUrl,
-      DOCSYNC_SECRET_KEY: TEST_SECRET_KEY,
-      DOCSYNC_HOME: path.join(source.dir, '.docsync'),
-    };
+    env = cliEnv(h, source.dir);
   });
   afterAll(async () => h?.close());
+
+  /** `docsync status ... --watch` in the background, with its output so far and its exit code. */
+  function watchInBackground(...args: string[]) {
+    const child = spawn(process.execPath, [DOCSYNC_BIN, 'status', ...args, '--watch', '--refresh', '0.2'], { cwd: source.dir, env });
+    const io = { out: '', err: '' };
+    child.stdout.on('data', (d) => (io.out += d));
+    child.stderr.on('data', (d) => (io.err += d));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    return { child, io, exited };
+  }
 
   it('redraws progress until the sync is caught up, then exits 0', async () => {
     await seedThreeDocs(source);
     const config = path.join(source.dir, 'wes.json');
-    // Slow listing pages, so the watch sees the sync before it is caught up.
-    writeFileSync(config, JSON.stringify({ sourceDir: source.dir, pageSize: 1, listDelayMs: 300 }));
+    writeFileSync(config, JSON.stringify({ sourceDir: source.dir, pageSize: 1 }));
     expect((await cli('sync', 'sample', 'wes', '--config', config)).code).toBe(0);
-    const watched = await cli('status', 'sample', 'wes', '--watch', '--until-idle', '--refresh', '0.2');
-    expect(watched.stderr).toBe('');
-    expect(watched.code).toBe(0);
-    const frames = watched.stdout.split(/^\d{4}-\d\d-\d\dT.*Z$/m).filter((f) => f.trim());
+    // Paused, the sync cannot be idle yet, whatever the machine's speed: the watch must keep going.
+    expect((await cli('pause', 'sample', 'wes')).code).toBe(0);
+    const watch = watchInBackground('sample', 'wes', '--until-idle');
+    await eventually(async () => watch.io.out.includes('paused'));
+    expect((await cli('resume', 'sample', 'wes')).code).toBe(0);
+    expect(await watch.exited).toBe(0);
+    expect(watch.io.err).toBe('');
+    const frames = watch.io.out.split(/^\d{4}-\d\d-\d\dT.*Z$/m).filter((f) => f.trim());
     expect(frames.length).toBeGreaterThan(1);
     expect(frames[0]).not.toContain('\x1b[2J'); // piped output: frames are appended, not redrawn
     expect(frames.at(-1)).toMatch(/sample\/wes\s*│\s*idle\s*│\s*3\s*│\s*3\s*│.*\[#{20}\] 100%/);
@@ -57,14 +62,11 @@ describe('docsync status --watch', () => {
 
   it('stops a plain --watch on Ctrl-C with exit 0', async () => {
     await h.startSync({ connector: 'sample', userId: 'xia', config: { sourceDir: source.dir } });
-    const child = spawn(process.execPath, [DOCSYNC_BIN, 'status', 'sample', 'xia', '--watch', '--refresh', '0.2'], { cwd: source.dir, env });
-    let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    await eventually(async () => out.includes('sample/xia'));
-    child.kill('SIGINT');
-    expect(await exited).toBe(0);
-    expect(out).toContain('progress');
+    const watch = watchInBackground('sample', 'xia');
+    await eventually(async () => watch.io.out.includes('sample/xia'));
+    watch.child.kill('SIGINT');
+    expect(await watch.exited).toBe(0);
+    expect(watch.io.out).toContain('progress');
     await h.client.workflow.getHandle('sync/sample/xia').signal('cancel');
   });
 });

@@ -1,6 +1,7 @@
 // Runs the real `docsync` binary (bin/docsync.mjs) as a user would, capturing exit code and output.
 import { execFile } from 'node:child_process';
 import path from 'node:path';
+import { TEST_SECRET_KEY, type Harness } from './harness.js';
 
 export const ROOT = path.join(import.meta.dirname, '..', '..');
 export const DOCSYNC_BIN = path.join(ROOT, 'bin', 'docsync.mjs');
@@ -23,4 +24,17 @@ export function run(file: string, args: string[], options: { cwd?: string; env?:
 
 export function docsync(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<CliResult> {
   return run(process.execPath, [DOCSYNC_BIN, ...args], options);
+}
+
+/** The environment a user's shell would have for a worker started by this harness. */
+export function cliEnv(h: Pick<Harness, 'address' | 'namespace' | 'taskQueue' | 'databaseUrl'>, home: string): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    TEMPORAL_ADDRESS: h.address,
+    TEMPORAL_NAMESPACE: h.namespace,
+    DOCSYNC_TASK_QUEUE: h.taskQueue,
+    DATABASE_URL: h.databaseUrl,
+    DOCSYNC_SECRET_KEY: TEST_SECRET_KEY,
+    DOCSYNC_HOME: path.join(home, '.docsync'),
+  };
 }
