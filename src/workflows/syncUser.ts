@@ -166,13 +166,17 @@ export async function syncUser(input: SyncUserInput): Promise<SyncUserResult> {
   async function startDoc(doc: DocRef): Promise<void> {
     const childId = docWorkflowId(input.connector, input.userId, doc.externalId, doc.version);
     if (inFlight.has(childId)) return;
-    while (holdUntil > Date.now() && !cancelled) {
-      const resumeAt = new Date(holdUntil);
-      setPhase('rate-limited', `downloads held: source rate limit until ${resumeAt.toISOString()}`, resumeAt);
-      await condition(() => cancelled, holdUntil - Date.now());
+    // A hold can begin while we wait for a free slot: re-check it whenever the wait ends.
+    for (;;) {
+      while (holdUntil > Date.now() && !cancelled) {
+        const resumeAt = new Date(holdUntil);
+        setPhase('rate-limited', `downloads held: source rate limit until ${resumeAt.toISOString()}`, resumeAt);
+        await condition(() => cancelled, holdUntil - Date.now());
+      }
+      await condition(() => inFlight.size < window || holdUntil > Date.now() || cancelled);
+      if (cancelled) return;
+      if (holdUntil <= Date.now()) break;
     }
-    await condition(() => inFlight.size < window || cancelled);
-    if (cancelled) return;
     if (phase === 'rate-limited') setPhase('listing');
     inFlight.add(childId);
     try {
