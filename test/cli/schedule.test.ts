@@ -6,7 +6,7 @@ import { ScheduleNotFoundError, ScheduleOverlapPolicy } from '@temporalio/client
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cliEnv, docsync } from '../support/cli.js';
 import { createHarness, eventually, type Harness } from '../support/harness.js';
-import { newSampleSource, seedThreeDocs } from '../support/sample.js';
+import { maybeRecordHistory, newSampleSource, seedThreeDocs } from '../support/sample.js';
 
 describe('docsync schedule', () => {
   let h: Harness;
@@ -53,7 +53,10 @@ describe('docsync schedule', () => {
 
     const outcomes: string[] = [];
     for await (const wf of h.client.workflow.list({ query: `WorkflowType = "scheduledSync" AND DocsyncUser = "sam"` })) {
-      outcomes.push(await h.client.workflow.getHandle(wf.workflowId, wf.runId).result());
+      const run = h.client.workflow.getHandle(wf.workflowId, wf.runId);
+      const outcome: string = await run.result();
+      outcomes.push(outcome);
+      await maybeRecordHistory(run, `scheduled-sync-${outcome}`); // replay fixtures for scheduledSync
     }
     expect(outcomes.sort()).toEqual(['signalled', 'started']);
 
