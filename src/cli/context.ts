@@ -7,6 +7,7 @@ import type { Pool } from 'pg';
 import { createPool } from '../store/db.js';
 import { CredentialStore, secretKeyFrom } from '../store/credentials.js';
 import { migrate } from '../store/migrate.js';
+import { payloadCodecFromEnv } from '../workers/payload-codec.js';
 
 export const EXIT = { usage: 2, config: 2, unreachable: 3, notFound: 4, failed: 1 } as const;
 
@@ -56,7 +57,8 @@ export async function temporalClient(): Promise<Client> {
     try {
       const connection = await Connection.connect({ address, connectTimeout: 5_000 });
       await connection.workflowService.getSystemInfo({});
-      return { connection, client: new Client({ connection, namespace }) };
+      const codec = payloadCodecFromEnv();
+      return { connection, client: new Client({ connection, namespace, dataConverter: codec ? { payloadCodecs: [codec] } : undefined }) };
     } catch (err) {
       throw new CliError(
         `cannot reach Temporal at ${address} (${(err as Error).message.split('\n')[0]}): start it (docsync dev) or set TEMPORAL_ADDRESS`,

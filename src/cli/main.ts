@@ -1,6 +1,7 @@
 // The `docsync` command line.
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../connectors/types.js';
+import { registerCodecServerCommand } from './commands/codec-server.js';
 import { registerConnectCommands } from './commands/connect.js';
 import { registerNewConnectorCommand } from './commands/new-connector.js';
 import { registerScheduleCommands } from './commands/schedule.js';
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
   registerRetryCommand(program);
   registerNewConnectorCommand(program);
   registerScheduleCommands(program);
+  registerCodecServerCommand(program);
   return program;
 }
 

@@ -7,6 +7,7 @@ import { createPool } from '../store/db.js';
 import { migrate } from '../store/migrate.js';
 import { readWorkerEnv } from './env.js';
 import { createMetrics, startHealthServer } from './metrics.js';
+import { payloadCodecFromEnv } from './payload-codec.js';
 import { installRuntimeOnce } from './runtime.js';
 import { createDocsyncWorker } from './worker.js';
 
@@ -34,6 +35,7 @@ export async function runWorker(environment: NodeJS.ProcessEnv = process.env): P
     maxConcurrentActivityTaskExecutions: env.DOCSYNC_MAX_CONCURRENT_ACTIVITIES,
     metrics,
     workflowBundle: env.DOCSYNC_WORKFLOW_BUNDLE ? { codePath: env.DOCSYNC_WORKFLOW_BUNDLE } : undefined,
+    payloadCodec: payloadCodecFromEnv(environment),
   });
   const health = exportMetrics
     ? await startHealthServer({

@@ -2,6 +2,7 @@
 // Postgres pool, blob store and credential store.
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import type { PayloadCodec } from '@temporalio/common';
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
@@ -25,6 +26,8 @@ export interface DocsyncWorkerOptions {
   maxConcurrentActivityTaskExecutions?: number;
   maxConcurrentWorkflowTaskExecutions?: number;
   shutdownGraceTime?: WorkerOptions['shutdownGraceTime'];
+  /** Encrypts every payload (DOCSYNC_PAYLOAD_KEY); clients need the same codec. */
+  payloadCodec?: PayloadCodec;
 }
 
 export function workflowsPath(): string {
@@ -51,5 +54,6 @@ export async function createDocsyncWorker(options: DocsyncWorkerOptions): Promis
     maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions ?? 20,
     maxConcurrentWorkflowTaskExecutions: options.maxConcurrentWorkflowTaskExecutions ?? 40,
     shutdownGraceTime: options.shutdownGraceTime ?? '30 seconds',
+    ...(options.payloadCodec ? { dataConverter: { payloadCodecs: [options.payloadCodec] } } : {}),
   });
 }
