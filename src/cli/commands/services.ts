@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { DEV_ENV_FILE, devEnvKeys } from '../context.js';
+import { CliError, DEV_ENV_FILE, devEnvKeys, EXIT } from '../context.js';
 
 // Loaded on use: the worker SDK (native core, bundler) takes ~2 s to import, which every other
 // command would otherwise pay.
@@ -36,7 +36,9 @@ export function registerServiceCommands(program: Command): void {
       const temporal = await startTemporal({ ui: true, dbFile: path.join(home, 'temporal.db'), port: Number(flags.port), uiPort: Number(flags.uiPort) });
       const postgres = await startPostgres({ dataDir: path.join(home, 'pgdata') }).catch(async (err: unknown) => {
         await temporal.stop(); // else the server keeps this process (and the port) alive after the error
-        throw err;
+        if (!/Permission denied/.test((err as Error).message)) throw err;
+        // As root, Postgres runs as the `postgres` user, which must be able to reach the data dir.
+        throw new CliError(`the postgres user cannot reach ${path.join(home, 'pgdata')}: make ${home} and its parent folders world-searchable (chmod o+x) or set DOCSYNC_HOME to such a folder`, EXIT.config);
       });
       const env = {
         TEMPORAL_ADDRESS: temporal.address,
