@@ -16,11 +16,14 @@ import { park, recordFailedAttempt, takeDueRetries } from '../store/parked.js';
 import { recordPage, recordRunError } from '../store/syncRuns.js';
 import type {
   RecordDocFailureInput,
+  RetrieveBatchInput,
+  RetrieveBatchResult,
   RetrieveDataResult,
   RetrieveDocInput,
   RetrieveMetadataInput,
   RetrieveMetadataResult,
 } from '../workflows/types.js';
+import { createBatchActivity } from './batch.js';
 import { prepareConnector, withHeartbeats } from './connectorContext.js';
 import { withTypedFailures } from './failures.js';
 import { checkMilestone } from './milestone.js';
@@ -102,10 +105,20 @@ export function createActivities(deps: ActivityDeps) {
   }
 
   async function retrieveData(input: RetrieveDocInput): Promise<RetrieveDataResult> {
-    const result = await withTypedFailures(() => countingFailures(input, () => fetchAndStore(input)), observeRateLimit(input.connector, 'download'));
+    return withTypedFailures(() => countingFailures(input, () => fetchCounted(input)), observeRateLimit(input.connector, 'download'));
+  }
+
+  async function fetchCounted(input: RetrieveDocInput): Promise<RetrieveDataResult> {
+    const result = await fetchAndStore(input);
     countDocs(input.connector, result.outcome);
     if (result.outcome === 'fetched' && result.size) metrics?.bytes.inc({ connector: input.connector }, result.size);
     return result;
+  }
+
+  async function retrieveDataBatch(input: RetrieveBatchInput): Promise<RetrieveBatchResult> {
+    const fetchOne = (doc: RetrieveDocInput) => countingFailures(doc, () => fetchCounted(doc));
+    const batch = createBatchActivity(deps.pool, fetchOne, observeRateLimit(input.connector, 'download'));
+    return withTypedFailures(() => batch(input));
   }
 
   async function fetchAndStore(input: RetrieveDocInput): Promise<RetrieveDataResult> {
@@ -211,7 +224,7 @@ export function createActivities(deps: ActivityDeps) {
     }
   }
 
-  return { retrieveMetadata, retrieveData, recordDocFailure };
+  return { retrieveMetadata, retrieveData, retrieveDataBatch, recordDocFailure };
 }
 
 function toMetadata(row: DocumentRow): DocMetadata {

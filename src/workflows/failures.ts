@@ -17,6 +17,13 @@ export const DATA_ACTIVITY_OPTIONS: ActivityOptions = {
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE },
 };
 
+/** A batch of small documents: few attempts, since its leftovers go to children that retry each. */
+export const BATCH_ACTIVITY_OPTIONS: ActivityOptions = {
+  startToCloseTimeout: '30 minutes',
+  heartbeatTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 seconds', maximumAttempts: 2, nonRetryableErrorTypes: NON_RETRYABLE },
+};
+
 export type ClassifiedFailure =
   | { kind: 'rate-limit'; retryAt: Date; message: string; milestone?: Milestone }
   | { kind: 'auth'; message: string }

@@ -30,8 +30,9 @@ import {
   syncNowSignal,
 } from './definitions.js';
 import { classifyFailure, METADATA_ACTIVITY_OPTIONS } from './failures.js';
+import { fetchInBatches, type LeftDoc } from './batches.js';
 import { retrieveDoc } from './retrieveDoc.js';
-import type { CarriedState, DocDone, DocRef, Phase, RetrieveMetadataResult, SyncCounters, SyncOptions, SyncStatus, SyncUserInput } from './types.js';
+import type { CarriedState, DocDone, DocOutcome, DocRef, Phase, RetrieveMetadataResult, SyncCounters, SyncOptions, SyncStatus, SyncUserInput } from './types.js';
 
 const { retrieveMetadata } = proxyActivities<ReturnType<typeof activities.createActivities>>(METADATA_ACTIVITY_OPTIONS);
 
@@ -48,6 +49,7 @@ const DEFAULTS: Required<SyncOptions> = {
   maxHistoryEvents: 8000,
   once: false,
   fetchContent: true,
+  batchSize: 25,
   docMaxAttempts: 5,
   searchAttributes: true,
 };
@@ -113,11 +115,19 @@ export async function syncUser(input: SyncUserInput): Promise<SyncUserResult> {
     }
   }
 
+  function countOutcome(outcome: DocOutcome, n = 1): void {
+    state.counters[outcome === 'superseded' ? 'unchanged' : outcome] += n;
+  }
+
   function onDocDone(done: DocDone): void {
     if (!inFlight.delete(done.childId)) return;
     window = Math.min(opts.maxInFlight, window + 1);
-    const key = done.outcome === 'superseded' ? 'unchanged' : done.outcome;
-    state.counters[key] += 1;
+    countOutcome(done.outcome);
+  }
+
+  function holdDownloads(retryAt: string): void {
+    holdUntil = Math.max(holdUntil, new Date(retryAt).getTime());
+    window = Math.max(1, Math.floor(window / 2));
   }
 
   setHandler(statusQuery, (): SyncStatus => {
@@ -151,10 +161,7 @@ export async function syncUser(input: SyncUserInput): Promise<SyncUserResult> {
   });
   setHandler(cancelSignal, () => void (cancelled = true));
   setHandler(docDoneSignal, onDocDone);
-  setHandler(docRateLimitedSignal, ({ retryAt }) => {
-    holdUntil = Math.max(holdUntil, new Date(retryAt).getTime());
-    window = Math.max(1, Math.floor(window / 2));
-  });
+  setHandler(docRateLimitedSignal, ({ retryAt }) => holdDownloads(retryAt));
 
   if (opts.searchAttributes && !carried) {
     upsertSearchAttributes([
@@ -163,7 +170,7 @@ export async function syncUser(input: SyncUserInput): Promise<SyncUserResult> {
     ]);
   }
 
-  async function startDoc(doc: DocRef): Promise<void> {
+  async function startDoc(doc: DocRef, attemptsUsed = 0): Promise<void> {
     const childId = docWorkflowId(input.connector, input.userId, doc.externalId, doc.version);
     if (inFlight.has(childId)) return;
     // A hold can begin while we wait for a free slot: re-check it whenever the wait ends.
@@ -182,7 +189,7 @@ export async function syncUser(input: SyncUserInput): Promise<SyncUserResult> {
     try {
       const child = await startChild(retrieveDoc, {
         workflowId: childId,
-        args: [{ ...ref, doc, parentWorkflowId: info.workflowId, syncRunId: state.syncRunId, maxAttempts: opts.docMaxAttempts }],
+        args: [{ ...ref, doc, parentWorkflowId: info.workflowId, syncRunId: state.syncRunId, maxAttempts: Math.max(1, opts.docMaxAttempts - attemptsUsed) }],
         parentClosePolicy: ParentClosePolicy.ABANDON,
       });
       // Completion in this run; the docDone signal covers children that outlive it (continue-as-new).
@@ -289,8 +296,18 @@ export async function syncUser(input: SyncUserInput): Promise<SyncUserResult> {
     state.counters.deleted += page.deleted;
     if (page.reset) state.sweeping = true;
     if (opts.fetchContent) state.largestPage = Math.max(state.largestPage ?? 0, page.toFetch.length);
-    for (const doc of opts.fetchContent ? page.toFetch : []) {
-      await startDoc(doc);
+    let toFetch: LeftDoc[] = (opts.fetchContent ? page.toFetch : []).map((doc) => ({ doc, attemptsUsed: 0 }));
+    // Small documents go in batches first (added later: patched); children take what is left.
+    if (toFetch.length > 1 && opts.batchSize > 1 && patched('batch-small-docs')) {
+      toFetch = await fetchInBatches(page.toFetch, opts.batchSize, {
+        input: { ...ref, parentWorkflowId: info.workflowId, syncRunId: state.syncRunId },
+        held: () => cancelled || holdUntil > Date.now(),
+        rateLimited: holdDownloads,
+        counted: countOutcome,
+      });
+    }
+    for (const { doc, attemptsUsed } of toFetch) {
+      await startDoc(doc, attemptsUsed);
       if (cancelled) break;
     }
     if (!page.hasMore) {

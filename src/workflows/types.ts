@@ -21,6 +21,11 @@ export interface SyncOptions {
   once?: boolean;
   /** false: metadata only, no retrieveDoc children (listing benchmarks, metadata-only users). Default true. */
   fetchContent?: boolean;
+  /**
+   * Small documents (listed size ≤ 1 MiB) are fetched up to this many per activity call; the rest,
+   * and any a batch cannot finish, get a retrieveDoc child each. 0 or 1: a child per document. Default 25.
+   */
+  batchSize?: number;
   /** Attempts of one document's download before it is recorded as failed. Default 5. */
   docMaxAttempts?: number;
   /** Upsert Docsync* search attributes (the namespace must have them registered). Default true. */
@@ -126,6 +131,22 @@ export interface RetrieveDocInput extends ConnectorRef {
   parentWorkflowId: string;
   syncRunId?: string;
   maxAttempts?: number;
+}
+
+export interface RetrieveBatchInput extends ConnectorRef {
+  docs: DocRef[];
+  parentWorkflowId: string;
+  syncRunId?: string;
+}
+
+export interface RetrieveBatchResult {
+  outcomes: Partial<Record<DocOutcome, number>>;
+  /** Documents for retrieveDoc children: large, or not tried after a rate limit. */
+  left: DocRef[];
+  /** Documents whose one attempt in the batch failed: their children have one attempt fewer. */
+  failed: DocRef[];
+  /** Set when the source refused with a rate limit: nothing more may call it before then. */
+  retryAt?: string;
 }
 
 export interface RecordDocFailureInput extends ConnectorRef {

@@ -110,7 +110,7 @@ describe('durability on a real Temporal dev server', () => {
     const worker = await h.startWorker();
     const handle = await h.startSync({
       connector: 'sample', userId: 'hold', config: { sourceDir: source.dir, pageSize: 8 },
-      options: { syncIntervalSeconds: 3600, maxInFlight: 2 },
+      options: { syncIntervalSeconds: 3600, maxInFlight: 2, batchSize: 1 }, // a child per document
     });
     const held = await eventually(async () => {
       const s = await h.status(handle);
@@ -147,7 +147,7 @@ describe('durability on a real Temporal dev server', () => {
     const handle = await h.startSync({
       connector: 'sample', userId: 'events',
       config: { sourceDir: source.dir, pageSize: 10 },
-      options: { syncIntervalSeconds: 3600, maxInFlight: 4, maxHistoryEvents },
+      options: { syncIntervalSeconds: 3600, maxInFlight: 4, maxHistoryEvents, batchSize: 1 }, // children cost the most events
     });
     const done = await eventually(async () => {
       const s = await h.status(handle);
