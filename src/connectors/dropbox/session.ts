@@ -52,14 +52,11 @@ export class DropboxSession {
    * Every failure leaves as a docsync error (RateLimitError, AuthError, TransientError...).
    */
   async call<T>(ctx: Ctx, route: string, call: DropboxCall<T>, externalId?: string): Promise<T> {
-    if (Date.now() < this.waitUntil) {
-      const retryAt = new Date(this.waitUntil);
-      throw new RateLimitError(retryAt, `dropbox ${route} for user ${ctx.userId}: rate limited until ${retryAt.toISOString()} (no request sent)`, {
-        connector: CONNECTOR_NAME, userId: ctx.userId, externalId,
-      });
-    }
+    this.throwIfWaiting(ctx, route, externalId);
     try {
       const token = await this.freshToken(ctx);
+      // Checked again: a wait may have been announced while this call queued for the token.
+      this.throwIfWaiting(ctx, route, externalId);
       try {
         return await call(this.client(ctx.signal), token);
       } catch (err) {
@@ -74,6 +71,14 @@ export class DropboxSession {
       if (failure instanceof RateLimitError) this.waitUntil = Math.max(this.waitUntil, failure.retryAt.getTime());
       throw failure;
     }
+  }
+
+  private throwIfWaiting(ctx: Ctx, route: string, externalId?: string): void {
+    if (Date.now() >= this.waitUntil) return;
+    const retryAt = new Date(this.waitUntil);
+    throw new RateLimitError(retryAt, `dropbox ${route} for user ${ctx.userId}: rate limited until ${retryAt.toISOString()} (no request sent)`, {
+      connector: CONNECTOR_NAME, userId: ctx.userId, externalId,
+    });
   }
 
   /** An SDK client whose requests are cancelled with the caller's activity. */
