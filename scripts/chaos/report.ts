@@ -56,6 +56,7 @@ export function judge(o: ChaosOptions, f: ChaosFindings): ChaosReport {
   if (f.store.lost.length) failures.push(`${f.store.lost.length} documents lost or wrong (first: ${f.store.lost.slice(0, 3).join(', ')})`);
   if (f.store.duplicates) failures.push(`${f.store.duplicates} duplicate document rows`);
   if (f.store.changes.docsWithoutFullFeed) failures.push(`${f.store.changes.docsWithoutFullFeed} documents without upsert+content in the change feed`);
+  if (f.feedMissedByLiveReader) failures.push(`a live change-feed reader (seq cursor) missed ${f.feedMissedByLiveReader} rows`);
   if (f.store.changes.duplicateChanges) failures.push(`${f.store.changes.duplicateChanges} duplicate change-feed rows`);
   failures.push(...f.store.syncRuns.problems.map((p) => `sync_runs: ${p}`));
   if (f.store.syncRuns.pages !== f.listing.pagesServed) failures.push(`sync_runs has ${f.store.syncRuns.pages} pages, the fake served ${f.listing.pagesServed}`);

@@ -2,7 +2,7 @@
 // (an activity retry after a crash) changes nothing and writes no change-feed rows.
 import type pg from 'pg';
 import type { DocMetadata, JsonObject } from '../connectors/types.js';
-import type { Queryable } from './db.js';
+import { inTransaction, lockChangeFeed, type Queryable } from './db.js';
 import { CLEAR_PARKED } from './parked.js';
 
 export interface DocKey {
@@ -59,6 +59,7 @@ export interface DocumentRow {
 
 /** Writes one metadata page in the caller's transaction. */
 export async function applyMetadataPage(client: Queryable, page: PageWrite): Promise<PageWriteResult> {
+  await lockChangeFeed(client); // callers run this inside a transaction
   const { connector, userId } = page;
   const deleted = await tombstone(client, page);
 
@@ -239,7 +240,10 @@ export async function markFailed(
 
 /** The source says the document is gone (e.g. deleted between listing and download). */
 export async function markGone(db: pg.Pool, key: DocKey, externalId: string): Promise<boolean> {
-  const changed = await tombstone(db, { ...key, upserts: [], deletes: [externalId] });
+  const changed = await inTransaction(db, async (client) => {
+    await lockChangeFeed(client);
+    return tombstone(client, { ...key, upserts: [], deletes: [externalId] });
+  });
   return changed > 0;
 }
 
@@ -253,7 +257,7 @@ async function recordOutcome(
   params: unknown[],
   extraWhere = '',
 ): Promise<boolean> {
-  const result = await db.query(
+  const write = (client: Queryable) => client.query(
     `WITH done AS (
        UPDATE documents SET ${setClause}, updated_at = now()
         WHERE connector = $1 AND user_id = $2 AND external_id = $3 AND version = $4 AND deleted_at IS NULL ${extraWhere}
@@ -264,5 +268,11 @@ async function recordOutcome(
        : 'SELECT external_id FROM done'}`,
     [key.connector, key.userId, externalId, version, ...params],
   );
+  const result = changeKind
+    ? await inTransaction(db, async (client) => {
+        await lockChangeFeed(client);
+        return write(client);
+      })
+    : await write(db);
   return (result.rowCount ?? 0) > 0;
 }

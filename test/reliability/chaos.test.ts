@@ -19,6 +19,7 @@ describe('chaos: crashes and restarts during a Dropbox sync', () => {
     expect(report.store.stored).toBe(200);
     expect(report.store.duplicates).toBe(0);
     expect(report.store.changes).toMatchObject({ upserts: 200, contents: 200, docsWithoutFullFeed: 0, duplicateChanges: 0 });
+    expect(report.feedMissedByLiveReader).toBe(0);
     expect(report.listing.relistedFromScratch).toBe(0);
     expect(report.listing.pagesRepeated).toBeLessThanOrEqual(2);
     expect(report.store.syncRuns).toMatchObject({ rows: 1, pages: report.listing.pagesServed, upserts: 200, problems: [] });
