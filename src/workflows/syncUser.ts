@@ -126,8 +126,9 @@ export async function syncUser(input: SyncUserInput): Promise<SyncUserResult> {
   }
 
   function holdDownloads(retryAt: string): void {
+    // Halve once per wait: every child caught by the same wait reports it.
+    if (holdUntil <= Date.now()) window = Math.max(1, Math.floor(window / 2));
     holdUntil = Math.max(holdUntil, new Date(retryAt).getTime());
-    window = Math.max(1, Math.floor(window / 2));
   }
 
   setHandler(statusQuery, (): SyncStatus => {
