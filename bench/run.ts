@@ -25,10 +25,10 @@ const figures: Record<string, (s: BenchServices) => Promise<FigureRow[]>> = {
   listing: (s) => listingFigure(s, { count: quick ? 1000 : 20_000, pageSize: 2000 }),
   content: (s) => contentFigure(s, { count: quick ? 40 : 1000, pageSize: 500, maxInFlight: window, worker }),
   ceiling: (s) => ceilingFigure(s, { count: quick ? 40 : 1000, window }),
-  incremental: (s) => incrementalFigure(s, { count: quick ? 100 : 2000, changes: quick ? 1 : 2, pageSize: 500, maxInFlight: window, worker }),
+  incremental: (s) => incrementalFigure(s, { count: quick ? 100 : 10_000, changes: quick ? 1 : 10, pageSize: 500, maxInFlight: window, worker }),
   scale: (s) => scaleFigure(s, { count: quick ? 1000 : 100_000, pageSize: 500, fetchContent: false, maxInFlight: window, worker }),
   'scale+content': (s) =>
-    scaleFigure(s, { count: quick ? 100 : 2000, pageSize: quick ? 20 : 250, maxHistoryEvents: quick ? 250 : undefined, fetchContent: true, maxInFlight: window, worker }),
+    scaleFigure(s, { count: quick ? 100 : 100_000, pageSize: quick ? 20 : 500, maxHistoryEvents: quick ? 250 : undefined, fetchContent: true, maxInFlight: window, worker }),
   streaming: (s) => streamingFigure(s, { bytes: quick ? 64 * 2 ** 20 : 2 ** 30 }),
 };
 

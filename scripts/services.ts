@@ -285,6 +285,29 @@ function hasServerBinaries(dir: string): boolean {
 }
 
 /** Directory holding `postgres` and `initdb`: PG_BINDIR, Debian's highest /usr/lib/postgresql/N/bin, pg_config, PATH. */
+/**
+ * Starts a server on freshly picked ports. freePort() is racy with other processes starting
+ * servers, so on a port clash it picks again (3 attempts); on failure the temp dir is removed.
+ */
+async function startOnFreePorts(
+  pick: () => Promise<void>,
+  start: () => Promise<void>,
+  files: { logFile: string; tmpDir: string },
+): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    await pick();
+    fs.writeFileSync(files.logFile, '');
+    try {
+      await start();
+      return;
+    } catch (err) {
+      if (attempt < 3 && isPortClash(err)) continue;
+      fs.rmSync(files.tmpDir, { recursive: true, force: true });
+      throw err;
+    }
+  }
+}
+
 export function postgresBinDir(): string {
   const candidates: string[] = [];
   if (process.env.PG_BINDIR) candidates.push(process.env.PG_BINDIR);
@@ -419,20 +442,10 @@ export async function startPostgres(opts: StartPostgresOptions = {}): Promise<Po
     await killChild(c, 'SIGINT', 15_000); // SIGINT = fast shutdown
   };
 
-  // freePort() is racy with other processes starting servers: on a port clash, pick another port.
-  for (let attempt = 1; ; attempt++) {
+  await startOnFreePorts(async () => {
     port = await freePort();
     url = `postgres://postgres@127.0.0.1:${port}/postgres`;
-    fs.writeFileSync(logFile, '');
-    try {
-      await start();
-      break;
-    } catch (err) {
-      if (attempt < 3 && isPortClash(err)) continue;
-      fs.rmSync(tmpDir, { recursive: true, force: true });
-      throw err;
-    }
-  }
+  }, start, { logFile, tmpDir });
 
   return {
     url,
@@ -683,19 +696,7 @@ export async function startTemporal(opts: StartTemporalOptions = {}): Promise<Te
     await killChild(c, 'SIGTERM', 10_000);
   };
 
-  // freePort() is racy with other processes starting servers: on a port clash, pick other ports.
-  for (let attempt = 1; ; attempt++) {
-    await pickPorts();
-    fs.writeFileSync(logFile, '');
-    try {
-      await start();
-      break;
-    } catch (err) {
-      if (attempt < 3 && isPortClash(err)) continue;
-      fs.rmSync(tmpDir, { recursive: true, force: true });
-      throw err;
-    }
-  }
+  await startOnFreePorts(pickPorts, start, { logFile, tmpDir });
 
   return {
     address: `127.0.0.1:${ports.port}`,
