@@ -89,12 +89,16 @@ describe('secrets never leak', () => {
     });
     const handle = await h.startSync({
       connector: 'dropbox', userId: 'sam', credentialRef, config: { apiBaseUrl: fakeUrl, pageSize: 2 },
-      options: { syncIntervalSeconds: 3600, docMaxAttempts: 2, maxInFlight: 1 },
+      // One child at a time, no batches: the two echoing errors then both hit the first document.
+      options: { syncIntervalSeconds: 3600, docMaxAttempts: 2, maxInFlight: 1, batchSize: 1 },
     });
+    let last: SyncStatus | undefined;
     const when = (check: (s: SyncStatus) => boolean) => eventually(async () => {
-      const s = await h.status(handle);
+      const s = (last = await h.status(handle));
       return check(s) && s;
-    }, 90_000);
+    }, 90_000).catch((err: Error) => {
+      throw new Error(`${err.message}; last status: ${JSON.stringify(last)}; requests: ${fake.requests.map((r) => `${r.route}:${r.status}`).join(" ")}`);
+    });
     const first = await when((s) => s.phase === 'idle' && s.inFlight === 0 && s.counters.fetched === 3 && s.counters.failed === 1);
     const parked = (await h.pool.query("SELECT error FROM documents WHERE user_id = 'sam' AND status = 'failed'")).rows;
     expect(parked).toHaveLength(1);

@@ -5,7 +5,16 @@ import Table from 'cli-table3';
 import type { Command } from 'commander';
 import { statusQuery, syncWorkflowId } from '../../workflows/definitions.js';
 import type { SyncStatus } from '../../workflows/types.js';
-import { CliError, EXIT, temporalClient } from '../context.js';
+import { CliError, EXIT, settings, temporalClient } from '../context.js';
+
+/** A status query no worker answers within this time leaves its sync out of the list. */
+const QUERY_DEADLINE_MS = 5_000;
+
+function withDeadline<T>(work: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms)));
+  return Promise.race([work.catch(() => undefined), expired]).finally(() => clearTimeout(timer));
+}
 
 async function collect(connector?: string, userId?: string): Promise<SyncStatus[]> {
   const client = await temporalClient();
@@ -20,11 +29,14 @@ async function collect(connector?: string, userId?: string): Promise<SyncStatus[
       throw err;
     }
   }
-  const statuses: SyncStatus[] = [];
-  for await (const wf of client.workflow.list({ query: 'WorkflowType = "syncUser" AND ExecutionStatus = "Running"' })) {
-    const s = await client.workflow.getHandle(wf.workflowId).query(statusQuery).catch(() => undefined);
-    if (s && (!connector || s.connector === connector)) statuses.push(s);
+  // This deployment's syncs only (its task queue); queried side by side, each with a deadline, so a
+  // sync whose workers are gone cannot stall the whole listing.
+  const query = `WorkflowType = "syncUser" AND ExecutionStatus = "Running" AND TaskQueue = "${settings().taskQueue}"`;
+  const pending: Promise<SyncStatus | undefined>[] = [];
+  for await (const wf of client.workflow.list({ query })) {
+    pending.push(withDeadline(client.workflow.getHandle(wf.workflowId).query(statusQuery), QUERY_DEADLINE_MS));
   }
+  const statuses = (await Promise.all(pending)).filter((s): s is SyncStatus => !!s && (!connector || s.connector === connector));
   return statuses.sort((a, b) => a.workflowId.localeCompare(b.workflowId));
 }
 
