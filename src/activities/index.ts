@@ -86,6 +86,7 @@ export function createActivities(deps: ActivityDeps) {
             finished: !page.hasMore,
           });
           // Caught up: parked documents (and ones re-requested by hand) get another chance.
+          if (input.fetchContent === false) return { ...result, toFetch: [], retried: 0, deleted: result.deleted + swept };
           const retries = page.hasMore ? [] : await takeDueRetries(client, key, input.syncRunId);
           const listed = new Set(result.toFetch.map((d) => d.externalId));
           const toFetch = [...result.toFetch, ...retries.filter((d) => !listed.has(d.externalId))];

@@ -283,6 +283,8 @@ export async function syncUser(input: SyncUserInput): Promise<SyncUserResult> {
         syncRunId: state.syncRunId,
         pageNo: state.pageNo + 1,
         sweep: state.sweeping,
+        // Metadata only: no document refs come back through history (only when set: old inputs unchanged).
+        ...(opts.fetchContent ? {} : { fetchContent: false }),
       });
     } catch (err) {
       await recoverFrom(err);

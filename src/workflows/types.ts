@@ -104,6 +104,8 @@ export interface RetrieveMetadataInput extends ConnectorRef {
   pageNo: number;
   /** A full enumeration is in progress: stamp rows and sweep when it ends. */
   sweep: boolean;
+  /** false: metadata-only sync: return no documents to fetch (rows stay pending; nothing parked is re-queued). */
+  fetchContent?: boolean;
 }
 
 export interface RetrieveMetadataResult {

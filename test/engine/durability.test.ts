@@ -139,6 +139,32 @@ describe('durability on a real Temporal dev server', () => {
     await worker.stop();
   });
 
+  it('given a metadata-only sync, every document is listed, nothing is downloaded and no document ref enters history', async () => {
+    const source = newSampleSource();
+    for (let i = 1; i <= 6; i++) await source.put(`m${i}`, { title: `M${i}`, content: `meta ${i}` });
+    const worker = await h.startWorker();
+    const handle = await h.startSync({
+      connector: 'sample', userId: 'meta', config: { sourceDir: source.dir, pageSize: 4 },
+      options: { syncIntervalSeconds: 3600, fetchContent: false },
+    });
+    const done = await eventually(async () => {
+      const s = await h.status(handle);
+      return s.phase === 'idle' && s.counters.listed === 6 && s;
+    });
+    expect(done.counters).toMatchObject({ pages: 2, fetched: 0 });
+    const rows = await documents(h.pool, 'sample', 'meta');
+    expect([...rows.values()].map((r) => r.status)).toEqual(Array(6).fill('pending'));
+    expect((await source.calls()).filter((c) => c.op === 'retrieveData')).toHaveLength(0);
+    const history = (await handle.fetchHistory()).events!
+      .flatMap((e) => e.activityTaskCompletedEventAttributes?.result?.payloads ?? [])
+      .map((p) => Buffer.from(p.data!).toString('utf8'))
+      .join('\n');
+    expect(history).toContain('"toFetch":[]');
+    expect(history).not.toContain('m1');
+    await maybeRecordHistory(handle, 'sample-metadata-only');
+    await worker.stop();
+  });
+
   it('given pages of many documents, each run continues-as-new before its history passes maxHistoryEvents', async () => {
     const source = newSampleSource();
     for (let i = 1; i <= 40; i++) await source.put(`e${String(i).padStart(2, '0')}`, { title: `E${i}`, content: `event ${i}` });
