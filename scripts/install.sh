@@ -112,22 +112,18 @@ done
 log "temporal: $(temporal --version)"
 
 # --- node_modules --------------------------------------------------------------------------------
-# `npm ci` refuses this lockfile here: the registry mirror lacks some other-platform optional packages
-# (@swc/core-darwin-*, @rollup/rollup-android-*), so they cannot be in the lock. `npm install` installs
-# exactly the locked versions for this platform; we then insist the lockfile came out unchanged.
-# npm writes node_modules/.package-lock.json on every install: older than package-lock.json = stale.
+# `npm ci` installs exactly the committed lockfile (which holds every platform's optional entries) and
+# never rewrites it. npm writes node_modules/.package-lock.json on every install: older than
+# package-lock.json = stale.
 if [ "${DOCSYNC_SKIP_NPM:-0}" = 1 ]; then
   log "npm: skipped (DOCSYNC_SKIP_NPM=1)"
-elif [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  log "npm: npm install (locked versions)"
-  cp package-lock.json "${TMPDIR:-/tmp}/docsync-lock.$$"
-  npm install --no-audit --no-fund
-  if ! cmp -s package-lock.json "${TMPDIR:-/tmp}/docsync-lock.$$"; then
-    log "npm install changed package-lock.json: package.json and the lockfile disagree; run npm install and commit the lockfile"
-    rm -f "${TMPDIR:-/tmp}/docsync-lock.$$"
+elif [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ] \
+    || [ package.json -nt node_modules/.package-lock.json ]; then
+  log "npm: npm ci"
+  if ! npm ci --no-audit --no-fund; then
+    log "npm ci refused package-lock.json: run 'npm install' on a machine whose registry serves every platform's packages, commit package-lock.json, and try again"
     exit 1
   fi
-  rm -f "${TMPDIR:-/tmp}/docsync-lock.$$"
 else
   log "npm: node_modules up to date"
 fi

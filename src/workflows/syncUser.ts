@@ -39,8 +39,21 @@ const { retrieveMetadata } = proxyActivities<ReturnType<typeof activities.create
 /**
  * Parent history events per document started: child initiated/started/completed, the docDone
  * signal, and a share of the workflow tasks they wake (measured ~5-7 in runs; rounded up).
+ * Used only by runs recorded before the 'history-budget' patch.
  */
 const EVENTS_PER_DOC = 8;
+/**
+ * Worst case per retrieveDoc child, however a busy machine splits workflow tasks: initiated,
+ * started, completed and the docDone signal (4), each of the last three possibly waking its own
+ * workflow task (scheduled/started/completed: 3 × 3).
+ */
+const MAX_EVENTS_PER_CHILD = 13;
+/** Worst case per page besides its children: the listing activity (3) and its task (3), phase upserts,
+ * batch activities with their tasks (6 per batch), a rate-limit timer, a patch marker; rounded up. */
+const MAX_EVENTS_PER_PAGE_BASE = 24;
+const MAX_EVENTS_PER_BATCH = 6;
+/** Margin on the worst page this run has really cost (events seen from one page's start to the next). */
+const MEASURED_MARGIN = 1.25;
 
 const DEFAULTS: Required<SyncOptions> = {
   syncIntervalSeconds: 3600,
@@ -85,6 +98,10 @@ export async function syncUser(input: SyncUserInput): Promise<SyncUserResult> {
   let resumeRequested = false;
   let resyncRequested = false;
   let pagesThisRun = 0;
+  // History budget: the events the costliest page of this run really added, and what the next page
+  // can add at worst (children still in flight are counted in full).
+  let pageStartedAt = workflowInfo().historyLength;
+  let worstPageEvents = 0;
   // Per-credential budget (AIMD): a child that hits the source's rate limit tells us; we hold new
   // downloads until its retryAt and halve the window, then grow it back by one per finished doc.
   // Children already sleeping wake at their own retryAt, so the user's API is not stampeded.
@@ -255,7 +272,15 @@ export async function syncUser(input: SyncUserInput): Promise<SyncUserResult> {
     // A page is checked only once all its children are started, so project the next page (as large
     // as the largest seen) and stop before it would push this run past maxHistoryEvents.
     if (!patched('history-projection')) return false;
-    return now.historyLength + EVENTS_PER_DOC * (state.largestPage ?? 0) >= opts.maxHistoryEvents;
+    if (!patched('history-budget')) return now.historyLength + EVENTS_PER_DOC * (state.largestPage ?? 0) >= opts.maxHistoryEvents;
+    worstPageEvents = Math.max(worstPageEvents, now.historyLength - pageStartedAt);
+    pageStartedAt = now.historyLength;
+    const worstCase =
+      MAX_EVENTS_PER_CHILD * (inFlight.size + (state.largestChildPage ?? 0)) +
+      MAX_EVENTS_PER_BATCH * (state.largestBatchCount ?? 0) +
+      MAX_EVENTS_PER_PAGE_BASE;
+    const nextPage = Math.max(worstCase, Math.ceil(worstPageEvents * MEASURED_MARGIN));
+    return now.historyLength + nextPage >= opts.maxHistoryEvents;
   }
 
   while (!cancelled) {
@@ -302,6 +327,7 @@ export async function syncUser(input: SyncUserInput): Promise<SyncUserResult> {
     let toFetch: LeftDoc[] = (opts.fetchContent ? page.toFetch : []).map((doc) => ({ doc, attemptsUsed: 0 }));
     // Small documents go in batches first (added later: patched); children take what is left.
     if (toFetch.length > 1 && opts.batchSize > 1 && patched('batch-small-docs')) {
+      state.largestBatchCount = Math.max(state.largestBatchCount ?? 0, Math.ceil(toFetch.length / opts.batchSize));
       toFetch = await fetchInBatches(page.toFetch, opts.batchSize, {
         input: { ...ref, parentWorkflowId: info.workflowId, syncRunId: state.syncRunId },
         held: () => cancelled || holdUntil > Date.now(),
@@ -309,6 +335,7 @@ export async function syncUser(input: SyncUserInput): Promise<SyncUserResult> {
         counted: countOutcome,
       });
     }
+    state.largestChildPage = Math.max(state.largestChildPage ?? 0, toFetch.length);
     for (const { doc, attemptsUsed } of toFetch) {
       await startDoc(doc, attemptsUsed);
       if (cancelled) break;

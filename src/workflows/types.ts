@@ -58,6 +58,9 @@ export interface CarriedState {
   runs: number;
   /** Most documents one page has asked to fetch so far: sizes the history budget of the next page. */
   largestPage?: number;
+  /** Most documents one page has handed to retrieveDoc children, and most batches one page has run. */
+  largestChildPage?: number;
+  largestBatchCount?: number;
 }
 
 export interface SyncUserInput {

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../scripts/services.js';
 import { AesGcmPayloadCodec, ENCRYPTED_ENCODING, toJson } from '../../src/workers/payload-codec.js';
 import { secretKeyFrom } from '../../src/store/credentials.js';
+import { stopAfterTest } from '../support/cleanup.js';
 import { cliEnv, docsync, DOCSYNC_BIN } from '../support/cli.js';
 import { createHarness, eventually, type Harness } from '../support/harness.js';
 import { newSampleSource, seedThreeDocs } from '../support/sample.js';
@@ -43,6 +44,8 @@ describe('payload encryption and docsync codec-server', () => {
 
     const port = await freePort();
     const server = spawn(process.execPath, [DOCSYNC_BIN, 'codec-server', '--port', String(port), '--origin', 'http://ui.example:8233'], { env });
+    // Backstop for the SIGINT below (e.g. a server that does not exit on it): a no-op once it exited.
+    stopAfterTest(() => server.kill('SIGKILL'));
     let out = '';
     server.stdout.on('data', (d) => (out += d));
     const exited = new Promise<number | null>((resolve) => server.once('exit', (code) => resolve(code)));

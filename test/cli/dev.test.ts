@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../scripts/services.js';
+import { stopAfterTest } from '../support/cleanup.js';
 import { DOCSYNC_BIN, docsync, run } from '../support/cli.js';
 import { eventually } from '../support/harness.js';
 import { newSampleSource, seedThreeDocs } from '../support/sample.js';
@@ -40,6 +41,8 @@ async function startDev(ports: { grpc: number; ui: number; metrics: number; core
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const stack = { child, output: () => output, exited };
   started.push(stack);
+  // A test that fails before its Ctrl-C must not leave the stack (Temporal, Postgres, worker) running.
+  stopAfterTest(() => killGroup(stack));
   const up = eventually(async () => output.includes('"msg":"worker started"'), 90_000);
   const died = exited.then((code) => Promise.reject(new Error(`exited with code ${code}`)));
   await Promise.race([up, died]).catch((err: Error) => {
@@ -56,8 +59,18 @@ async function ctrlC(stack: DevStack): Promise<number | null> {
   return stack.exited;
 }
 
+/** SIGKILL to the stack's whole process group, unless it already exited; safe to call twice. */
+function killGroup(s: DevStack): void {
+  if (s.child.exitCode !== null || s.child.signalCode !== null || s.child.pid === undefined) return;
+  try {
+    process.kill(-s.child.pid, 'SIGKILL');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err; // the group is already gone
+  }
+}
+
 afterAll(async () => {
-  for (const s of started) if (s.child.exitCode === null && s.child.signalCode === null) process.kill(-s.child.pid!, 'SIGKILL');
+  for (const s of started) killGroup(s);
 });
 
 describe('docsync dev', () => {

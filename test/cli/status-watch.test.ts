@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stopAfterTest } from '../support/cleanup.js';
 import { cliEnv, docsync, DOCSYNC_BIN } from '../support/cli.js';
 import { createHarness, eventually, type Harness } from '../support/harness.js';
 import { newSampleSource, seedThreeDocs } from '../support/sample.js';
@@ -24,6 +25,7 @@ describe('docsync status --watch', () => {
   /** `docsync status ... --watch` in the background, with its output so far and its exit code. */
   function watchInBackground(...args: string[]) {
     const child = spawn(process.execPath, [DOCSYNC_BIN, 'status', ...args, '--watch', '--refresh', '0.2'], { cwd: source.dir, env });
+    stopAfterTest(() => child.kill()); // a failed assertion must not leave the watch running; no-op once it exited
     const io = { out: '', err: '' };
     child.stdout.on('data', (d) => (io.out += d));
     child.stderr.on('data', (d) => (io.err += d));

@@ -8,12 +8,21 @@ import { FakeDropbox } from '../fakes/dropbox/server.js';
 
 let h: Harness;
 let engine: ConformanceEngine;
+// The kit shares one source across its tests and closes it in its last one; this closes it (stop is
+// idempotent) when that test never got there.
+const fakes: FakeDropbox[] = [];
 beforeAll(async () => {
   h = await createHarness('conf_dropbox');
   await h.startWorker();
   engine = harnessEngine(h);
 });
-afterAll(async () => h?.close());
+afterAll(async () => {
+  try {
+    await h?.close();
+  } finally {
+    for (const fake of fakes) await fake.stop();
+  }
+});
 
 const LISTING = new Set(['/2/files/list_folder', '/2/files/list_folder/continue']);
 const DOWNLOAD = new Set(['/2/files/download', '/2/files/export']);
@@ -24,6 +33,7 @@ defineConformanceSuite(
     invalidConfig: { config: { appKey: 'k', pageSize: 0, rootPath: 'no-slash' }, fields: ['appSecret', 'refreshToken', 'pageSize', 'rootPath'] },
     async createSource() {
       const fake = new FakeDropbox();
+      fakes.push(fake);
       const { url } = await fake.start();
       return {
         config: { apiBaseUrl: url, pageSize: 2, requestTimeoutMs: 5_000 },

@@ -24,8 +24,9 @@ beforeEach(async () => {
   h = await startHarness();
 });
 afterEach(async () => {
+  if (!h) return; // the first startHarness failed: nothing was started
   loggedSecrets.push({ logs: h.logs, secrets: secretsOf(h) });
-  await h.fake.stop();
+  await h.fake.stop(); // idempotent, so a stale h (a later startHarness failed) is harmless
 });
 
 function secretsOf(harness: Harness): string[] {

@@ -17,8 +17,11 @@ describe('dropbox sync costs on a real Temporal + Postgres', () => {
     fakeUrl = (await fake.start()).url;
   });
   afterAll(async () => {
-    await h?.close();
-    await fake.stop();
+    try {
+      await h?.close();
+    } finally {
+      await fake.stop();
+    }
   });
 
   const routes = () => ({ ...fake.counts });

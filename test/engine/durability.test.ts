@@ -192,6 +192,7 @@ describe('durability on a real Temporal dev server', () => {
     }
     expect(lengths.length).toBeGreaterThanOrEqual(2);
     for (const length of lengths) expect(length).toBeLessThan(maxHistoryEvents);
+    await maybeRecordHistory(handle, 'sample-history-budget');
     await worker.stop();
   });
 

@@ -13,6 +13,7 @@ import { migrate } from '../../src/store/migrate.js';
 import { installRuntimeOnce } from '../../src/workers/runtime.js';
 import { createDocsyncWorker } from '../../src/workers/worker.js';
 import type { SyncUserResult } from '../../src/workflows/syncUser.js';
+import { stopAfterTest } from '../support/cleanup.js';
 import { workflowBundle } from '../support/harness.js';
 import { documents, newSampleSource } from '../support/sample.js';
 
@@ -29,8 +30,11 @@ describe('time-skipping: an hour-long rate limit', () => {
     await migrate(pool);
   });
   afterAll(async () => {
-    await env?.teardown();
-    await pool?.end();
+    try {
+      await env?.teardown();
+    } finally {
+      await pool?.end();
+    }
   });
 
   it('sleeps until retryAt on a durable timer and then finishes the sync', async () => {
@@ -45,6 +49,10 @@ describe('time-skipping: an hour-long rate limit', () => {
       blobDir: mkdtempSync(path.join(os.tmpdir(), 'docsync-blobs-')),
       logger: pino({ level: 'silent' }),
       workflowBundle: await workflowBundle(),
+    });
+    // runUntil shuts the worker down itself; this covers a test that times out while it still runs.
+    stopAfterTest(() => {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
     });
     const started = Date.now();
     const result = await worker.runUntil(

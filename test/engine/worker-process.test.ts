@@ -9,6 +9,7 @@ import { describe, expect, inject, it } from 'vitest';
 import { createDatabase, freePort, temporalCliPath } from '../../scripts/services.js';
 import { seedThreeDocs, newSampleSource, documents } from '../support/sample.js';
 import { createPool } from '../../src/store/db.js';
+import { stopAfterTest } from '../support/cleanup.js';
 import { eventually } from '../support/harness.js';
 
 const exec = promisify(execFile);
@@ -35,6 +36,8 @@ describe('worker process + temporal CLI', () => {
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    // The SIGTERM at the end is part of the scenario; this only covers a test that failed before it.
+    stopAfterTest(() => worker.kill('SIGKILL'));
     let output = '';
     worker.stdout.on('data', (d) => (output += d));
     worker.stderr.on('data', (d) => (output += d));

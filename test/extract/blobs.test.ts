@@ -7,6 +7,7 @@ import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { UnsupportedContentError } from '../../src/connectors/types.js';
 import { BlobStore } from '../../src/store/blobs.js';
+import { stopAfterTest } from '../support/cleanup.js';
 
 let dir: string;
 let store: BlobStore;
@@ -116,6 +117,7 @@ describe('blob store', () => {
     const sampler = setInterval(() => {
       peak = Math.max(peak, process.memoryUsage().rss);
     }, 5);
+    stopAfterTest(() => clearInterval(sampler)); // when put() throws before the clearInterval below
     const started = performance.now();
     const blob = await store.put(generated(total), { maxBytes: total });
     const ms = performance.now() - started;

@@ -95,9 +95,12 @@ describe('caps', () => {
     const file = path.join(tmp, 'big.log');
     const line = 'a log line that repeats many many times\n';
     const handle = await fs.open(file, 'w');
-    const chunk = Buffer.from(line.repeat(Math.ceil((1024 * 1024) / line.length)));
-    for (let i = 0; i < 64; i++) await handle.write(chunk);
-    await handle.close();
+    try {
+      const chunk = Buffer.from(line.repeat(Math.ceil((1024 * 1024) / line.length)));
+      for (let i = 0; i < 64; i++) await handle.write(chunk);
+    } finally {
+      await handle.close();
+    }
     const before = process.memoryUsage().rss;
     const result = await extractText(file, 'text/plain', builtIn({ maxTextBytes: 1024 }));
     expect(result.truncated).toBe(true);

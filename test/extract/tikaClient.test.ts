@@ -33,6 +33,7 @@ beforeAll(async () => {
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
 afterAll(async () => {
+  if (!server?.listening) return; // beforeAll failed before the server was up
   server.closeAllConnections();
   await new Promise((resolve) => server.close(resolve));
 });

@@ -38,8 +38,11 @@ for (const mode of ['built-in extractors', 'Apache Tika'] as const) {
       await h.startWorker({ limits: { maxBytes: MAX_BYTES }, tikaUrl: tika?.url ?? '' });
     }, 240_000);
     afterAll(async () => {
-      await h?.close();
-      await tika?.stop();
+      try {
+        await h?.close();
+      } finally {
+        await tika?.stop();
+      }
     });
 
     it('stores text for every supported type, marks bad files with reasons, and a re-sync does no work', async () => {

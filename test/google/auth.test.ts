@@ -20,7 +20,7 @@ beforeEach(async () => {
   fake.gmail.addMessage({ subject: 'hello' });
 });
 afterEach(async () => {
-  await fake.close();
+  await fake?.close(); // undefined when the first beforeEach failed; close is idempotent
 });
 
 async function caughtUpDrive(config: object): Promise<{ milestone: Milestone; ctx: TestContext<GdriveConfig> }> {

@@ -15,8 +15,11 @@ beforeAll(async () => {
   engine = harnessEngine(h);
 });
 afterAll(async () => {
-  await h?.close();
-  for (const f of fakes) await f.close();
+  try {
+    await h?.close();
+  } finally {
+    for (const f of fakes) await f.close();
+  }
 });
 
 /** What every Google source shares: config, credentials, rate limits, calls, auth. */

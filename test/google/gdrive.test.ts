@@ -24,7 +24,7 @@ beforeEach(async () => {
   ctx = makeContext(connector, { ...userAuth(fake, { accessToken: fake.oauth.issueAccessToken() }), pageSize: 2 });
 });
 afterEach(async () => {
-  await fake.close();
+  await fake?.close(); // undefined when the first beforeEach failed; close is idempotent
 });
 
 function secrets(): string[] {

@@ -15,7 +15,7 @@ beforeEach(async () => {
   fake = await startFakeGoogle();
 });
 afterEach(async () => {
-  await fake.close();
+  await fake?.close(); // undefined when the first beforeEach failed; close is idempotent
 });
 
 function context(extra: object = {}): TestContext<GmailConfig> {

@@ -9,6 +9,7 @@ import type { JsonObject } from '../../src/connectors/types.js';
 import type { CarriedState, SyncStatus } from '../../src/workflows/types.js';
 import { FakeDropbox } from '../fakes/dropbox/server.js';
 import { fixturePath, ZIP_BOMB } from '../fixtures/contentFixtures.js';
+import { stopAfterTest } from '../support/cleanup.js';
 import { createHarness, eventually, type Harness } from '../support/harness.js';
 import { documents } from '../support/sample.js';
 
@@ -23,14 +24,18 @@ describe('hostile Dropbox inputs', () => {
     await h.startWorker({ limits: { maxBytes: MAX_BYTES }, tikaUrl: '' });
   });
   afterAll(async () => {
-    await h?.close();
-    for (const fake of fakes) await fake.stop();
+    try {
+      await h?.close();
+    } finally {
+      for (const fake of fakes) await fake.stop(); // idempotent: most were stopped after their test
+    }
   });
 
   /** A started fake and a sync of its account for `userId` (secrets only through the credential store). */
   async function syncAccount(userId: string, seed: (fake: FakeDropbox) => void, extra: { config?: JsonObject; carried?: CarriedState } = {}) {
     const fake = new FakeDropbox();
     fakes.push(fake);
+    stopAfterTest(() => fake.stop()); // a failed test's fake does not outlive it
     const { url } = await fake.start();
     seed(fake);
     const credentialRef = await h.credentials.save('dropbox', userId, { appKey: fake.appKey, appSecret: fake.appSecret, refreshToken: fake.refreshToken });

@@ -21,8 +21,11 @@ describe('rate-limit storm on a real Temporal + Postgres', () => {
     fakeUrl = (await fake.start()).url;
   });
   afterAll(async () => {
-    await h?.close();
-    await fake.stop();
+    try {
+      await h?.close();
+    } finally {
+      await fake.stop();
+    }
   });
 
   it('given 429 on every third call for a while, the sync completes with no request inside any announced wait', async () => {

@@ -65,8 +65,11 @@ describe('secrets never leak', () => {
     fakeUrl = (await fake.start()).url;
   });
   afterAll(async () => {
-    await h?.close();
-    await fake.stop();
+    try {
+      await h?.close();
+    } finally {
+      await fake.stop();
+    }
   });
 
   async function temporal(...args: string[]): Promise<string> {

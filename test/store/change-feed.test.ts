@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inTransaction } from '../../src/store/db.js';
 import { applyMetadataPage, markFetched } from '../../src/store/documents.js';
+import { stopAfterTest } from '../support/cleanup.js';
 import { createHarness, type Harness } from '../support/harness.js';
 
 const key = { connector: 'sample', userId: 'feed' };
@@ -34,11 +35,19 @@ describe('change feed', () => {
       pageWritten();
       await pageHeld; // the listing transaction is still open here
     });
+    // If an assertion fails while the page is held, end the transaction and the write queued behind
+    // it, so their pool clients are released and afterAll's pool.end() does not hang.
+    let content: Promise<unknown> | undefined;
+    stopAfterTest(async () => {
+      releasePage();
+      await page.catch(() => undefined);
+      await content?.catch(() => undefined);
+    });
     await pageOpen;
     const cursor = Math.max(0, ...(await readFeed(h, 0)).map((c) => c.seq));
 
     let contentDone = false;
-    const content = markFetched(h.pool, key, 'a', { version: '1', sha256: 'f'.repeat(64), size: 1, mimeType: 'text/plain', text: 'x', truncated: false })
+    content = markFetched(h.pool, key, 'a', { version: '1', sha256: 'f'.repeat(64), size: 1, mimeType: 'text/plain', text: 'x', truncated: false })
       .then((changed) => {
         contentDone = true;
         return changed;

@@ -12,6 +12,7 @@ import { pino, type Logger } from 'pino';
 import { inject } from 'vitest';
 import { createDatabase } from '../../scripts/services.js';
 import { createPool } from '../../src/store/db.js';
+import { stopAfterTest } from './cleanup.js';
 import { migrate } from '../../src/store/migrate.js';
 import { CredentialStore, secretKeyFrom } from '../../src/store/credentials.js';
 import { installRuntimeOnce } from '../../src/workers/runtime.js';
@@ -99,6 +100,8 @@ export async function createHarness(name: string): Promise<Harness> {
         },
       };
       running.add(handle);
+      // A failing assertion must not leave this worker polling the queue for the next test.
+      stopAfterTest(() => handle.stop());
       return handle;
     },
     async startSync(input, workflowId = syncWorkflowId(input.connector, input.userId)) {
