@@ -2,8 +2,8 @@
 // extraction) called in a plain loop / p-limit pipeline inside one process.
 import { randomUUID } from 'node:crypto';
 import pLimit from 'p-limit';
-import type { Milestone } from '../src/connectors/types.js';
-import type { DocRef } from '../src/store/documents.js';
+import type { Milestone } from '../src/core/contract.js';
+import type { DocRef } from '../src/core/refs.js';
 import type { BenchEnv } from './services.js';
 
 /** Lists every page like syncUser's first sync does (sweep stamps included); returns the refs to fetch. */

@@ -7,7 +7,7 @@ import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import type { Pool } from 'pg';
 import { pino } from 'pino';
-import { createDatabase, startPostgres, startTemporal, type PostgresHandle, type TemporalHandle } from '../scripts/services.js';
+import { createDatabase, startPostgres, startTemporal, type PostgresHandle, type TemporalHandle } from '../src/devstack/services.js';
 import { createActivities } from '../src/activities/index.js';
 import { BlobStore } from '../src/store/blobs.js';
 import { CredentialStore, secretKeyFrom } from '../src/store/credentials.js';

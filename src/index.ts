@@ -1,4 +1,5 @@
 // docsync's package entry point for connector plugin authors: the connector contract, its typed
 // errors and the registry. The conformance kit is `docsync/conformance` (it needs vitest, a dev tool).
-export * from './connectors/types.js';
+export * from './core/contract.js';
+export * from './core/errors.js';
 export { isConnector, loadConnector, registerConnector, type ConnectorFactory } from './connectors/registry.js';

@@ -2,7 +2,7 @@
 // costs the parent ~8 history events and several server round trips, which dominates for small
 // files; anything a batch cannot finish cleanly is handed back for a child to retry on its own.
 import type { Pool } from 'pg';
-import { RateLimitError } from '../connectors/types.js';
+import { RateLimitError } from '../core/errors.js';
 import type { DocOutcome, DocRef, RetrieveBatchInput, RetrieveBatchResult, RetrieveDataResult, RetrieveDocInput } from '../workflows/types.js';
 
 /** Documents listed at most this large go into batches; larger or unknown sizes get a child. */

@@ -1,7 +1,7 @@
 // Turns connector errors into ApplicationFailures whose `type` is the error class name, so
 // workflows decide retry vs. wait vs. give up. Messages never carry secrets.
 import { ApplicationFailure } from '@temporalio/activity';
-import { ConfigError, DocsyncError, NON_RETRYABLE_ERROR_TYPES, RateLimitError } from '../connectors/types.js';
+import { ConfigError, DocsyncError, NON_RETRYABLE_ERROR_TYPES, RateLimitError } from '../core/errors.js';
 
 const nonRetryable = new Set<string>(NON_RETRYABLE_ERROR_TYPES);
 

@@ -2,9 +2,9 @@
 // blob store, and return only ids and counts (document content never enters a payload).
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
-import type { DocMetadata } from '../connectors/types.js';
+import type { DocMetadata } from '../core/contract.js';
 import path from 'node:path';
-import { NotFoundError, RateLimitError, TransientError, UnsupportedContentError } from '../connectors/types.js';
+import { NotFoundError, RateLimitError, TransientError, UnsupportedContentError } from '../core/errors.js';
 import type { DocsyncMetrics } from '../workers/metrics.js';
 import { extractText } from '../extract/index.js';
 import type { BlobStore } from '../store/blobs.js';
@@ -13,7 +13,7 @@ import { inTransaction } from '../store/db.js';
 import type { DocumentRow } from '../store/documents.js';
 import { applyMetadataPage, getDocument, markFailed, markFetched, markGone, markSkipped, sweep } from '../store/documents.js';
 import { park, recordFailedAttempt, takeDueRetries } from '../store/parked.js';
-import { recordPage, recordRunError } from '../store/syncRuns.js';
+import { recordPage, recordRunError } from '../store/sync-runs.js';
 import type {
   RecordDocFailureInput,
   RetrieveBatchInput,
@@ -24,7 +24,7 @@ import type {
   RetrieveMetadataResult,
 } from '../workflows/types.js';
 import { createBatchActivity } from './batch.js';
-import { prepareConnector, withHeartbeats } from './connectorContext.js';
+import { prepareConnector, withHeartbeats } from './connector-context.js';
 import { withTypedFailures } from './failures.js';
 import { checkMilestone } from './milestone.js';
 

@@ -1,7 +1,7 @@
 // Guards the milestone a connector hands back: it lives in workflow state and history, so an
 // oversized or non-object cursor is refused at the activity instead of bloating every event.
 import { ApplicationFailure } from '@temporalio/activity';
-import { MAX_MILESTONE_BYTES, type Milestone } from '../connectors/types.js';
+import { MAX_MILESTONE_BYTES, type Milestone } from '../core/contract.js';
 
 export const MILESTONE_ERROR_TYPE = 'MilestoneTooLargeError';
 

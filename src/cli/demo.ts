@@ -6,7 +6,7 @@ import path from 'node:path';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { pino } from 'pino';
-import { startPostgres, startTemporal } from '../../scripts/services.js';
+import { startPostgres, startTemporal } from '../devstack/services.js';
 import { SampleSource } from '../connectors/sample/source.js';
 import { stageCreateThreeDocs, stageDeleteDocTwo, stageRateLimit } from '../connectors/sample/stages.js';
 import { createPool } from '../store/db.js';

@@ -1,6 +1,6 @@
 // The `docsync` command line.
 import { Command, CommanderError } from 'commander';
-import { ConfigError } from '../connectors/types.js';
+import { ConfigError } from '../core/errors.js';
 import { registerCodecServerCommand } from './commands/codec-server.js';
 import { registerConnectCommands } from './commands/connect.js';
 import { registerNewConnectorCommand } from './commands/new-connector.js';

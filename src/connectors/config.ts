@@ -1,7 +1,7 @@
 // Validates a connector's config with its zod schema and turns failures into a ConfigError
 // that names every bad field (never echoing values, which may be secrets).
-import type { Connector, JsonObject } from './types.js';
-import { ConfigError } from './types.js';
+import type { Connector, JsonObject } from '../core/contract.js';
+import { ConfigError } from '../core/errors.js';
 
 export function parseConnectorConfig<C>(connector: Connector<C>, raw: unknown): C {
   const result = connector.configSchema.safeParse(raw ?? {});

@@ -2,8 +2,8 @@
 // specifier ("my-pkg#MyConnector" or "./path/to/file.js#Export").
 import { pathToFileURL } from 'node:url';
 import path from 'node:path';
-import type { Connector } from './types.js';
-import { ConfigError } from './types.js';
+import type { Connector } from '../core/contract.js';
+import { ConfigError } from '../core/errors.js';
 
 export type ConnectorFactory = () => Connector<any> | Promise<Connector<any>>;
 

@@ -1,14 +1,14 @@
 // The built-in extractors, chosen by the sniffed content type. Errors keep one shape:
 // UnsupportedContentError (doc skipped, with a reason) for types or sizes we do not handle,
 // a plain Error carrying the library's message for damaged files.
-import { DocsyncError, UnsupportedContentError } from '../connectors/types.js';
+import { DocsyncError, UnsupportedContentError } from '../core/errors.js';
 import { detectContentType } from './detect.js';
 import { extractDocx } from './docx.js';
 import { extractEmail } from './email.js';
 import { extractHtml } from './html.js';
 import { extractOffice, OFFICE_EXTENSIONS } from './office.js';
 import { extractPdf } from './pdf.js';
-import { extractPlainText } from './plainText.js';
+import { extractPlainText } from './plain-text.js';
 import { extractXlsx, XLSX_TYPE } from './xlsx.js';
 import { truncate } from './truncate.js';
 import { resolveOptions, type ExtractedText, type ExtractOptions, type Extractor, type ExtractorContext } from './types.js';

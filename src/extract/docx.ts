@@ -1,8 +1,8 @@
 // DOCX through `mammoth` (raw text: paragraphs, tables, lists, headers of the body). mammoth
 // reads the whole file and inflates entries with JSZip, so the input cap and the zip guard run first.
-import { checkInputSize } from './inputCap.js';
+import { checkInputSize } from './input-cap.js';
 import type { Extractor } from './types.js';
-import { checkZipContainer } from './zipGuard.js';
+import { checkZipContainer } from './zip-guard.js';
 
 export const extractDocx: Extractor = async (filePath, ctx) => {
   await checkInputSize(filePath, ctx);

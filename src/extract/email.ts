@@ -5,9 +5,9 @@ import { createReadStream, promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { AddressObject, Attachment, ParsedMail } from 'mailparser';
-import { DocsyncError } from '../connectors/types.js';
-import { checkInputSize } from './inputCap.js';
-import { readPrefix } from './plainText.js';
+import { DocsyncError } from '../core/errors.js';
+import { checkInputSize } from './input-cap.js';
+import { readPrefix } from './plain-text.js';
 import { TextBudget } from './truncate.js';
 import { MAX_NESTING_DEPTH, type Extractor, type ExtractorContext } from './types.js';
 

@@ -1,7 +1,7 @@
 // HTML and XHTML through `html-to-text`: readable text without markup, scripts or styles.
 import { convert, type HtmlToTextOptions } from 'html-to-text';
 import type { Extractor } from './types.js';
-import { decode, encodingOf, readPrefix } from './plainText.js';
+import { decode, encodingOf, readPrefix } from './plain-text.js';
 
 const baseOptions: HtmlToTextOptions = {
   wordwrap: false,

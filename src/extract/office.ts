@@ -5,9 +5,9 @@
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { checkInputSize } from './inputCap.js';
+import { checkInputSize } from './input-cap.js';
 import type { Extractor } from './types.js';
-import { checkZipContainer } from './zipGuard.js';
+import { checkZipContainer } from './zip-guard.js';
 
 export const OFFICE_EXTENSIONS: Record<string, string> = {
   'application/vnd.openxmlformats-officedocument.presentationml.presentation': 'pptx',

@@ -1,8 +1,8 @@
 // PDF through Mozilla's pdf.js (legacy build, the one meant for Node). pdf.js needs the whole
 // file in memory (no range loading from disk), hence the input cap; pages are read one at a
 // time and reading stops as soon as the text budget is spent.
-import { UnsupportedContentError } from '../connectors/types.js';
-import { readWholeFile } from './inputCap.js';
+import { UnsupportedContentError } from '../core/errors.js';
+import { readWholeFile } from './input-cap.js';
 import { TextBudget } from './truncate.js';
 import type { Extractor } from './types.js';
 

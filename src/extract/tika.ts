@@ -5,7 +5,7 @@ import { createReadStream } from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import { TransientError, UnsupportedContentError } from '../connectors/types.js';
+import { TransientError, UnsupportedContentError } from '../core/errors.js';
 import { detectContentType } from './detect.js';
 import { readEmailHeaderBlock } from './email.js';
 import { truncate } from './truncate.js';

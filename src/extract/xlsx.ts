@@ -2,10 +2,10 @@
 // inflates, so memory stays near the shared-strings table instead of a DOM of every sheet
 // (measured on a 24 MiB-unzipped sheet: ~185 MiB peak, vs ~1.4 GiB for a DOM-based parser).
 // Reading stops once the text budget is spent.
-import { checkInputSize } from './inputCap.js';
+import { checkInputSize } from './input-cap.js';
 import { TextBudget } from './truncate.js';
 import type { Extractor } from './types.js';
-import { checkZipContainer, STREAMED_UNZIPPED_CAP } from './zipGuard.js';
+import { checkZipContainer, STREAMED_UNZIPPED_CAP } from './zip-guard.js';
 
 export const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 

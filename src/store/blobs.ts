@@ -6,7 +6,7 @@ import { createReadStream, createWriteStream, promises as fs, type ReadStream } 
 import path from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { UnsupportedContentError } from '../connectors/types.js';
+import { UnsupportedContentError } from '../core/errors.js';
 
 export interface StoredBlob {
   sha256: string;

@@ -1,8 +1,8 @@
 // Credentials encrypted at rest (AES-256-GCM, key from DOCSYNC_SECRET_KEY). Workflows only ever
 // see the `ref`; activities decrypt on use and write refreshed tokens back.
 import { createCipheriv, createDecipheriv, createHash, randomBytes, randomUUID } from 'node:crypto';
-import type { JsonObject } from '../connectors/types.js';
-import { AuthError, ConfigError } from '../connectors/types.js';
+import type { JsonObject } from '../core/contract.js';
+import { AuthError, ConfigError } from '../core/errors.js';
 import type { Queryable } from './db.js';
 
 export interface CredentialRecord {

@@ -1,20 +1,10 @@
 // The documents table and its change feed. Every write is idempotent: re-applying the same page
 // (an activity retry after a crash) changes nothing and writes no change-feed rows.
 import type pg from 'pg';
-import type { DocMetadata, JsonObject } from '../connectors/types.js';
+import type { DocMetadata, JsonObject } from '../core/contract.js';
+import type { DocKey, DocRef } from '../core/refs.js';
 import { inTransaction, lockChangeFeed, type Queryable } from './db.js';
 import { CLEAR_PARKED } from './parked.js';
-
-export interface DocKey {
-  connector: string;
-  userId: string;
-}
-
-/** What the workflow needs to fetch one document: ids and version only. */
-export interface DocRef {
-  externalId: string;
-  version: string;
-}
 
 export interface PageWrite extends DocKey {
   upserts: DocMetadata[];

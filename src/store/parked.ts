@@ -1,7 +1,7 @@
 // Poison documents (dead letters): failed download attempts are counted on the row, a document
 // whose retrieval kept failing is parked, and parked or re-requested documents are handed back
 // to the next sync so one bad document never blocks a user's sync and is never forgotten.
-import type { DocKey, DocRef } from './documents.js';
+import type { DocKey, DocRef } from '../core/refs.js';
 import type { Queryable } from './db.js';
 
 /** At most this many parked documents are re-queued per sync (keeps the activity result small). */

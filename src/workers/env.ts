@@ -1,6 +1,6 @@
 // Worker settings from the environment, validated with zod so a bad value names its variable.
 import { z } from 'zod';
-import { ConfigError } from '../connectors/types.js';
+import { ConfigError } from '../core/errors.js';
 
 const envSchema = z.object({
   TEMPORAL_ADDRESS: z.string().default('localhost:7233'),

@@ -2,7 +2,7 @@
 // with AES-256-GCM under DOCSYNC_PAYLOAD_KEY: the Temporal server and its database see ciphertext.
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import type { Payload, PayloadCodec } from '@temporalio/common';
-import { ConfigError } from '../connectors/types.js';
+import { ConfigError } from '../core/errors.js';
 import { secretKeyFrom } from '../store/credentials.js';
 
 export const ENCRYPTED_ENCODING = 'binary/encrypted';

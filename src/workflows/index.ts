@@ -1,4 +1,4 @@
 // Workflow entry point bundled for the worker.
-export { syncUser } from './syncUser.js';
-export { retrieveDoc } from './retrieveDoc.js';
-export { scheduledSync } from './scheduledSync.js';
+export { syncUser } from './sync-user.js';
+export { retrieveDoc } from './retrieve-doc.js';
+export { scheduledSync } from './scheduled-sync.js';

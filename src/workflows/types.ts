@@ -1,8 +1,8 @@
 // Types shared by the workflows and the activities they call. Pure: no runtime imports.
-import type { JsonObject, Milestone } from '../connectors/types.js';
-import type { DocRef } from '../store/documents.js';
+import type { JsonObject, Milestone } from '../core/contract.js';
+import type { ConnectorRef, DocRef } from '../core/refs.js';
 
-export type { DocRef, JsonObject, Milestone };
+export type { ConnectorRef, DocRef, JsonObject, Milestone };
 
 export const DEFAULT_TASK_QUEUE = 'docsync';
 
@@ -90,15 +90,6 @@ export interface SyncStatus {
   /** Seconds, a rough estimate of the in-flight documents' remaining time. */
   etaSeconds?: number;
   runsSoFar: number;
-}
-
-/** Identifies the user and connector in every activity call; `config` holds no secrets. */
-export interface ConnectorRef {
-  connector: string;
-  userId: string;
-  credentialRef?: string;
-  config?: JsonObject;
-  workflowId?: string;
 }
 
 export interface RetrieveMetadataInput extends ConnectorRef {

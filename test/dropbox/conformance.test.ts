@@ -1,7 +1,7 @@
 // The Dropbox connector passes the conformance kit through the real `dropbox` SDK against the
 // wire-level fake, on a real Temporal + Postgres.
 import { afterAll, beforeAll } from 'vitest';
-import { defineConformanceSuite, type ConformanceEngine } from '../../src/connectors/conformance/kit.js';
+import { defineConformanceSuite, type ConformanceEngine } from '../../src/testing/kit.js';
 import { harnessEngine } from '../support/conformance.js';
 import { createHarness, type Harness } from '../support/harness.js';
 import { FakeDropbox } from '../fakes/dropbox/server.js';

@@ -2,15 +2,8 @@
 // against the fake Dropbox over real HTTP on 127.0.0.1.
 import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  AuthError,
-  ConfigError,
-  NotFoundError,
-  RateLimitError,
-  TransientError,
-  type DocMetadata,
-  type Milestone,
-} from '../../src/connectors/types.js';
+import { type DocMetadata, type Milestone } from '../../src/core/contract.js';
+import { AuthError, ConfigError, NotFoundError, RateLimitError, TransientError } from '../../src/core/errors.js';
 import { headerSafeJson } from '../../src/connectors/dropbox/fetch.js';
 import { dropboxContentHash } from '../fakes/dropbox/account.js';
 import { errorText, listUntilCaughtUp, readBody, rejectionOf, startHarness, type Harness } from './harness.js';

@@ -3,7 +3,7 @@
 import type { Readable } from 'node:stream';
 import { DropboxConnector } from '../../src/connectors/dropbox/connector.js';
 import type { DropboxConfig, DropboxConfigInput } from '../../src/connectors/dropbox/config.js';
-import type { ConnectorContext, DataResult, JsonObject, MetadataPage, Milestone } from '../../src/connectors/types.js';
+import type { ConnectorContext, DataResult, JsonObject, MetadataPage, Milestone } from '../../src/core/contract.js';
 import { FakeDropbox } from '../fakes/dropbox/server.js';
 
 export interface Harness {

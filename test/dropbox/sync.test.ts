@@ -1,7 +1,7 @@
 // Dropbox through the whole engine: what each sync costs in requests, rate-limit waits with no
 // request inside them, and folder deletes that tombstone everything under the folder.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { waitForStatus } from '../../src/connectors/conformance/kit.js';
+import { waitForStatus } from '../../src/testing/kit.js';
 import type { SyncStatus } from '../../src/workflows/types.js';
 import { FakeDropbox } from '../fakes/dropbox/server.js';
 import { harnessEngine } from '../support/conformance.js';

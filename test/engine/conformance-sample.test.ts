@@ -1,6 +1,6 @@
 // The sample connector passes the conformance kit on a real Temporal + Postgres.
 import { afterAll, beforeAll } from 'vitest';
-import { defineConformanceSuite, type ConformanceEngine } from '../../src/connectors/conformance/kit.js';
+import { defineConformanceSuite, type ConformanceEngine } from '../../src/testing/kit.js';
 import { harnessEngine } from '../support/conformance.js';
 import { createHarness, type Harness } from '../support/harness.js';
 import { newSampleSource } from '../support/sample.js';

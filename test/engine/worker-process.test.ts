@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, inject, it } from 'vitest';
-import { createDatabase, freePort, temporalCliPath } from '../../scripts/services.js';
+import { createDatabase, freePort, temporalCliPath } from '../../src/devstack/services.js';
 import { seedThreeDocs, newSampleSource, documents } from '../support/sample.js';
 import { createPool } from '../../src/store/db.js';
 import { stopAfterTest } from '../support/cleanup.js';

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { UnsupportedContentError } from '../../src/connectors/types.js';
+import { UnsupportedContentError } from '../../src/core/errors.js';
 import { BlobStore } from '../../src/store/blobs.js';
 import { stopAfterTest } from '../support/cleanup.js';
 

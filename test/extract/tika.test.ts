@@ -1,10 +1,10 @@
-// The same fixture set through a real Apache Tika server (scripts/tika.ts). No skipping: when
+// The same fixture set through a real Apache Tika server (src/devstack/tika.ts). No skipping: when
 // Java or Maven cannot provide the server, beforeAll throws and the whole suite fails.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { UnsupportedContentError } from '../../src/connectors/types.js';
+import { UnsupportedContentError } from '../../src/core/errors.js';
 import { extractText, type ExtractOptions } from '../../src/extract/index.js';
-import { startTika, type TikaServer } from '../../scripts/tika.js';
-import { FAILING_FIXTURES, fixturePath, TEXT_FIXTURES, ZIP_BOMB } from '../fixtures/contentFixtures.js';
+import { startTika, type TikaServer } from '../../src/devstack/tika.js';
+import { FAILING_FIXTURES, fixturePath, TEXT_FIXTURES, ZIP_BOMB } from '../fixtures/content-fixtures.js';
 
 let tika: TikaServer;
 const viaTika = (extra: Partial<ExtractOptions> = {}): ExtractOptions => ({ maxTextBytes: 1_000_000, tikaUrl: tika.url, ...extra });

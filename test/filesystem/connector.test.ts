@@ -9,7 +9,8 @@ import type { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FilesystemConnector } from '../../src/connectors/filesystem/connector.js';
 import { parseConnectorConfig } from '../../src/connectors/config.js';
-import { ConfigError, MAX_MILESTONE_BYTES, NotFoundError } from '../../src/connectors/types.js';
+import { MAX_MILESTONE_BYTES } from '../../src/core/contract.js';
+import { ConfigError, NotFoundError } from '../../src/core/errors.js';
 import { filesystemContext, fullWalk, idsOf } from './context.js';
 
 const connector = new FilesystemConnector();

@@ -1,6 +1,6 @@
 // A hand-built ConnectorContext for calling the filesystem connector directly, plus a helper
 // that pages through one full walk the way the engine does.
-import type { ConnectorContext, MetadataPage, Milestone } from '../../src/connectors/types.js';
+import type { ConnectorContext, MetadataPage, Milestone } from '../../src/core/contract.js';
 import { FilesystemConnector } from '../../src/connectors/filesystem/connector.js';
 import type { FilesystemConfig } from '../../src/connectors/filesystem/config.js';
 

@@ -31,7 +31,7 @@ interface ChildReport {
 async function readAsUnprivileged(externalId: string): Promise<ChildReport> {
   const { stdout } = await promisify(execFile)(
     process.execPath,
-    ['--import', tsxLoader, path.join(here, 'readAsUser.ts'), root, externalId],
+    ['--import', tsxLoader, path.join(here, 'read-as-user.ts'), root, externalId],
     { cwd: path.resolve(here, '../..'), timeout: 60_000 },
   );
   return JSON.parse(stdout.trim().split('\n').at(-1)!) as ChildReport;

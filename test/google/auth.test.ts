@@ -6,7 +6,8 @@ import { GdriveConnector } from '../../src/connectors/gdrive/connector.js';
 import { GmailConnector } from '../../src/connectors/gmail/connector.js';
 import type { GdriveConfig } from '../../src/connectors/gdrive/config.js';
 import { parseConnectorConfig } from '../../src/connectors/config.js';
-import { AuthError, ConfigError, RateLimitError, TransientError, type Milestone } from '../../src/connectors/types.js';
+import { type Milestone } from '../../src/core/contract.js';
+import { AuthError, ConfigError, RateLimitError, TransientError } from '../../src/core/errors.js';
 import { startFakeGoogle, googleFailures, type FakeGoogle } from '../fakes/google/index.js';
 import { expectNoSecrets, failureOf, makeContext, syncUntilCaughtUp, userAuth, type TestContext } from './harness.js';
 

@@ -1,7 +1,7 @@
 // Google Drive and Gmail pass the conformance kit through the real googleapis clients against
 // the wire-level fakes, on a real Temporal + Postgres.
 import { afterAll, beforeAll, expect } from 'vitest';
-import { defineConformanceSuite, type ConformanceEngine, type ConformanceSource, type SourceOp } from '../../src/connectors/conformance/kit.js';
+import { defineConformanceSuite, type ConformanceEngine, type ConformanceSource, type SourceOp } from '../../src/testing/kit.js';
 import { googleFailures, startFakeGoogle, type FakeGoogle } from '../fakes/google/index.js';
 import { harnessEngine } from '../support/conformance.js';
 import { createHarness, type Harness } from '../support/harness.js';

@@ -4,14 +4,8 @@ import crypto from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { GdriveConnector } from '../../src/connectors/gdrive/connector.js';
 import type { GdriveConfig } from '../../src/connectors/gdrive/config.js';
-import {
-  NotFoundError,
-  RateLimitError,
-  TransientError,
-  UnsupportedContentError,
-  type DocMetadata,
-  type Milestone,
-} from '../../src/connectors/types.js';
+import { type DocMetadata, type Milestone } from '../../src/core/contract.js';
+import { NotFoundError, RateLimitError, TransientError, UnsupportedContentError } from '../../src/core/errors.js';
 import { startFakeGoogle, googleFailures, type FakeGoogle } from '../fakes/google/index.js';
 import { expectNoSecrets, failureOf, makeContext, readAll, syncUntilCaughtUp, userAuth, type TestContext } from './harness.js';
 

@@ -4,7 +4,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { GmailConnector } from '../../src/connectors/gmail/connector.js';
 import type { GmailConfig } from '../../src/connectors/gmail/config.js';
 import { MESSAGE_VERSION } from '../../src/connectors/gmail/listing.js';
-import { NotFoundError, RateLimitError, TransientError, type Milestone } from '../../src/connectors/types.js';
+import { type Milestone } from '../../src/core/contract.js';
+import { NotFoundError, RateLimitError, TransientError } from '../../src/core/errors.js';
 import { startFakeGoogle, googleFailures, type FakeGoogle } from '../fakes/google/index.js';
 import { expectNoSecrets, failureOf, makeContext, readAll, syncUntilCaughtUp, userAuth, type TestContext } from './harness.js';
 

@@ -1,7 +1,7 @@
 // Test scaffolding for the Google connectors: a hand-built ConnectorContext (recording saved
 // credentials and log lines), a loop that syncs until caught up, and a secret-leak check.
 import { expect } from 'vitest';
-import type { Connector, ConnectorContext, JsonObject, MetadataPage, Milestone } from '../../src/connectors/types.js';
+import type { Connector, ConnectorContext, JsonObject, MetadataPage, Milestone } from '../../src/core/contract.js';
 import type { FakeGoogle } from '../fakes/google/index.js';
 
 export interface TestContext<C> extends ConnectorContext<C> {

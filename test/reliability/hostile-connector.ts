@@ -1,8 +1,8 @@
 // A deliberately misbehaving plugin connector (loaded by module specifier, like third-party
 // ones) for hostile-input scenarios the built-in connectors cannot produce on demand.
 import { z } from 'zod';
-import type { Connector, ConnectorContext, DataResult, DocMetadata, MetadataPage, Milestone } from '../../src/connectors/types.js';
-import { RateLimitError } from '../../src/connectors/types.js';
+import type { Connector, ConnectorContext, DataResult, DocMetadata, MetadataPage, Milestone } from '../../src/core/contract.js';
+import { RateLimitError } from '../../src/core/errors.js';
 
 const configSchema = z.object({
   /** duplicate-ids: one page lists the same id twice; the others hand back a bad cursor (with a page or a rate limit). */

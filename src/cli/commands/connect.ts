@@ -5,7 +5,7 @@ import { pino } from 'pino';
 import type { ZodType } from 'zod';
 import { parseConnectorConfig } from '../../connectors/config.js';
 import { connectorNames, loadConnector } from '../../connectors/registry.js';
-import { ConfigError, DocsyncError } from '../../connectors/types.js';
+import { ConfigError, DocsyncError } from '../../core/errors.js';
 import { CliError, credentialStore, EXIT } from '../context.js';
 import { readJsonFile } from './sync.js';
 

@@ -4,8 +4,8 @@ import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@te
 import type { Command } from 'commander';
 import { parseConnectorConfig, rejectSecretsInInput } from '../../connectors/config.js';
 import { loadConnector } from '../../connectors/registry.js';
-import type { JsonObject } from '../../connectors/types.js';
-import { ConfigError } from '../../connectors/types.js';
+import type { JsonObject } from '../../core/contract.js';
+import { ConfigError } from '../../core/errors.js';
 import { searchAttributes, syncWorkflowId } from '../../workflows/definitions.js';
 import type { SyncOptions, SyncUserInput } from '../../workflows/types.js';
 import { CliError, database, EXIT, settings, temporalClient } from '../context.js';

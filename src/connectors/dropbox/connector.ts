@@ -1,7 +1,7 @@
 // The Dropbox connector: listing through the SDK (files/list_folder + continue cursors as
 // the milestone), content streamed from the content host, OAuth refresh serialized per
 // credential and saved back. Every failure leaves as a typed docsync error.
-import type { Connector, ConnectorContext, DataResult, DocMetadata, MetadataPage, Milestone } from '../types.js';
+import type { Connector, ConnectorContext, DataResult, DocMetadata, MetadataPage, Milestone } from '../../core/contract.js';
 import { createPathFilter } from '../shared/path-glob.js';
 import { DROPBOX_SECRET_FIELDS, dropboxConfigSchema, type DropboxConfig } from './config.js';
 import { CONNECTOR_NAME, DropboxApiError } from './errors.js';

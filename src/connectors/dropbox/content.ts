@@ -2,7 +2,7 @@
 // file and can hang on a cut-off body, so we call /2/files/download (or /2/files/export
 // for cloud docs, is_downloadable: false) ourselves with the session's access token.
 import { DropboxResponseError } from 'dropbox';
-import type { ConnectorContext, DataResult, DocMetadata } from '../types.js';
+import type { ConnectorContext, DataResult, DocMetadata } from '../../core/contract.js';
 import { fetchStreaming } from '../shared/fetch-with-timeout.js';
 import { guessMimeType } from '../shared/mime-type.js';
 import type { DropboxConfig } from './config.js';

@@ -1,15 +1,7 @@
 // Turns Dropbox failures (SDK DropboxResponseError, our own streaming responses, network
 // errors) into docsync's typed errors. Messages name connector, route, status and the
 // Dropbox error tag; never tokens, secrets or URLs.
-import {
-  AuthError,
-  ConfigError,
-  DocsyncError,
-  NotFoundError,
-  RateLimitError,
-  TransientError,
-  type ErrorContext,
-} from '../types.js';
+import { AuthError, ConfigError, DocsyncError, NotFoundError, RateLimitError, TransientError, type ErrorContext } from '../../core/errors.js';
 import { resolveRetryAt } from '../shared/retry-after.js';
 import { bodyExcerpt, redactSecrets } from '../shared/redact-secrets.js';
 

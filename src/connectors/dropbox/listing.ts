@@ -2,7 +2,7 @@
 // deleted entries become deletedPaths (path_lower; covers everything under a folder),
 // folders are skipped. Renames arrive as delete(old path) + file(new path, same id).
 import type { files } from 'dropbox';
-import type { DocMetadata, MetadataPage } from '../types.js';
+import type { DocMetadata, MetadataPage } from '../../core/contract.js';
 import { guessMimeType } from '../shared/mime-type.js';
 import type { PathFilter } from '../shared/path-glob.js';
 

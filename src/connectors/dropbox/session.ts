@@ -4,7 +4,8 @@
 // is saved back through ctx.saveCredentials.
 import { createHash } from 'node:crypto';
 import { Dropbox, DropboxAuth } from 'dropbox';
-import { RateLimitError, type ConnectorContext } from '../types.js';
+import { type ConnectorContext } from '../../core/contract.js';
+import { RateLimitError } from '../../core/errors.js';
 import { SerialQueue } from '../shared/serial-queue.js';
 import { dropboxSecrets, type DropboxConfig } from './config.js';
 import { createDropboxFetch } from './fetch.js';

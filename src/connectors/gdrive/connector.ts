@@ -1,7 +1,7 @@
 // The Google Drive connector: listing via files.list + changes.list (listing.ts), content via
 // download or export (content.ts). A fresh client per call: credentials come from ctx.config.
 import { drive_v3 } from '@googleapis/drive';
-import type { Connector, ConnectorContext, DataResult, DocMetadata, MetadataPage, Milestone } from '../types.js';
+import type { Connector, ConnectorContext, DataResult, DocMetadata, MetadataPage, Milestone } from '../../core/contract.js';
 import { GOOGLE_SECRET_FIELDS, GoogleSession } from '../google/auth.js';
 import { callOptions, clientOptions } from '../google/api.js';
 import { gdriveConfigSchema, DRIVE_SCOPES, type GdriveConfig } from './config.js';

@@ -2,8 +2,8 @@
 // are exported to text; other Google types and files Drive refuses to hand out are skipped.
 import type { Readable } from 'node:stream';
 import type { drive_v3 } from '@googleapis/drive';
-import type { ConnectorContext, DataResult, DocMetadata } from '../types.js';
-import { UnsupportedContentError } from '../types.js';
+import type { ConnectorContext, DataResult, DocMetadata } from '../../core/contract.js';
+import { UnsupportedContentError } from '../../core/errors.js';
 import type { GoogleSession } from '../google/auth.js';
 import { callOptions } from '../google/api.js';
 import { RATE_LIMIT_BASE_MS } from '../google/rate-limit.js';

@@ -1,6 +1,6 @@
 // Drive file resources -> DocMetadata, and which Google Docs Editors types export to what.
 import type { drive_v3 } from '@googleapis/drive';
-import type { DocMetadata } from '../types.js';
+import type { DocMetadata } from '../../core/contract.js';
 
 export const FOLDER_MIME = 'application/vnd.google-apps.folder';
 export const GOOGLE_APPS_PREFIX = 'application/vnd.google-apps.';

@@ -2,7 +2,7 @@
 // that changes.list from the stored token, one request per call (an unchanged drive costs one
 // changes.list). An expired change token restarts the full listing with `reset: true`.
 import type { drive_v3 } from '@googleapis/drive';
-import type { ConnectorContext, DocMetadata, MetadataPage, Milestone } from '../types.js';
+import type { ConnectorContext, DocMetadata, MetadataPage, Milestone } from '../../core/contract.js';
 import type { GoogleSession } from '../google/auth.js';
 import type { GoogleFailure } from '../google/errors.js';
 import { ExpiredCursorError } from '../google/errors.js';

@@ -1,8 +1,8 @@
 // The Gmail connector: a message is a document (message/rfc822). Listing via messages.list and
 // history.list (listing.ts); content is the raw message, base64url-decoded.
 import { gmail_v1 } from '@googleapis/gmail';
-import type { Connector, ConnectorContext, DataResult, DocMetadata, MetadataPage, Milestone } from '../types.js';
-import { UnsupportedContentError } from '../types.js';
+import type { Connector, ConnectorContext, DataResult, DocMetadata, MetadataPage, Milestone } from '../../core/contract.js';
+import { UnsupportedContentError } from '../../core/errors.js';
 import { GOOGLE_SECRET_FIELDS, GoogleSession } from '../google/auth.js';
 import { callOptions, clientOptions } from '../google/api.js';
 import { RATE_LIMIT_BASE_MS } from '../google/rate-limit.js';

@@ -2,7 +2,7 @@
 // messages.list pages; after that history.list from the stored historyId, one request per call.
 // A 404 (history too old) restarts the full listing with `reset: true`.
 import type { gmail_v1 } from '@googleapis/gmail';
-import type { ConnectorContext, DocMetadata, MetadataPage, Milestone } from '../types.js';
+import type { ConnectorContext, DocMetadata, MetadataPage, Milestone } from '../../core/contract.js';
 import type { GoogleSession } from '../google/auth.js';
 import { ExpiredCursorError } from '../google/errors.js';
 import { callOptions } from '../google/api.js';

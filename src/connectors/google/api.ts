@@ -1,6 +1,6 @@
 // Options for the generated Drive/Gmail clients: our auth client, the test-only root URL, and
 // gaxios retries off (quota and outages are retried by the workflow, honouring Retry-After).
-import type { ConnectorContext } from '../types.js';
+import type { ConnectorContext } from '../../core/contract.js';
 import type { GoogleAuthConfig, GoogleSession } from './auth.js';
 
 export interface GoogleClientOptions {

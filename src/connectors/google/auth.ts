@@ -3,7 +3,7 @@
 // tokens saved back through ctx.saveCredentials.
 import { z } from 'zod';
 import { JWT, OAuth2Client, type Credentials } from 'google-auth-library';
-import type { ConnectorContext, JsonObject } from '../types.js';
+import type { ConnectorContext, JsonObject } from '../../core/contract.js';
 import { ExpiredCursorError, mapGoogleError, readGoogleFailure, type GoogleFailure } from './errors.js';
 import type { RateLimitSchedule } from './rate-limit.js';
 

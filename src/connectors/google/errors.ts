@@ -1,14 +1,6 @@
 // Turns googleapis/gaxios failures into docsync's typed errors. Checks fields, never classes:
 // two gaxios copies are loaded, so `instanceof GaxiosError` is unreliable (FACTS).
-import {
-  AuthError,
-  ConfigError,
-  DocsyncError,
-  NotFoundError,
-  TransientError,
-  UnsupportedContentError,
-  type ErrorContext,
-} from '../types.js';
+import { AuthError, ConfigError, DocsyncError, NotFoundError, TransientError, UnsupportedContentError, type ErrorContext } from '../../core/errors.js';
 import { redactSecrets } from '../shared/redact-secrets.js';
 import { rateLimitError, type RateLimitSchedule } from './rate-limit.js';
 

@@ -6,7 +6,8 @@
 // cursor to keep, with the streak incremented. An activity that stores it gets 30 s, 60 s,
 // 120 s ... capped at 15 min; one that ignores it still gets a steady 30 s pause. Any page
 // returned normally drops the counter (the next milestone never includes it).
-import { RateLimitError, type ErrorContext, type Milestone } from '../types.js';
+import { type Milestone } from '../../core/contract.js';
+import { RateLimitError, type ErrorContext } from '../../core/errors.js';
 import { parseRetryAfter } from '../shared/retry-after.js';
 import type { GoogleFailure } from './errors.js';
 

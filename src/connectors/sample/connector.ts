@@ -1,8 +1,8 @@
 // The sample connector: replays the original framework's demo stages against a SampleSource.
 // Listing is paged (pageSize) so tests can interrupt a sync mid-listing.
 import { z } from 'zod';
-import type { Connector, ConnectorContext, DataResult, DocMetadata, MetadataPage, Milestone } from '../types.js';
-import { AuthError, NotFoundError, RateLimitError } from '../types.js';
+import type { Connector, ConnectorContext, DataResult, DocMetadata, MetadataPage, Milestone } from '../../core/contract.js';
+import { AuthError, NotFoundError, RateLimitError } from '../../core/errors.js';
 import { SampleSource, type SampleState } from './source.js';
 
 export const sampleConfigSchema = z.object({

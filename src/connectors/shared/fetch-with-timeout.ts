@@ -4,7 +4,7 @@
 // Failures become TransientError with a caller-given label; request URLs (which may carry
 // secrets in their query string) never appear in messages.
 import { Readable } from 'node:stream';
-import { TransientError, type ErrorContext } from '../types.js';
+import { TransientError, type ErrorContext } from '../../core/errors.js';
 
 export interface BufferedResponse {
   ok: boolean;

@@ -1,7 +1,7 @@
 // Child process for the permission scenarios (tests run as root, who can read anything):
 // once its modules are loaded it drops to `nobody` (so the checkout itself need not be readable
 // by nobody), then runs one full listing and one retrieveData and prints JSON.
-//   node --import tsx test/filesystem/readAsUser.ts <root> <externalId>
+//   node --import tsx test/filesystem/read-as-user.ts <root> <externalId>
 import { FilesystemConnector } from '../../src/connectors/filesystem/connector.js';
 import { filesystemContext, fullWalk, idsOf } from './context.js';
 

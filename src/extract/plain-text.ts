@@ -1,7 +1,7 @@
 // Text formats (plain text, Markdown, CSV, JSON, XML, source code...): the text is the content.
 // Only the prefix that can fit in the text cap is read, so huge logs never load whole.
 import { promises as fs } from 'node:fs';
-import { UnsupportedContentError } from '../connectors/types.js';
+import { UnsupportedContentError } from '../core/errors.js';
 import type { Extractor } from './types.js';
 
 /** Enough input for `maxTextBytes` of UTF-8 output from any encoding (UTF-16 needs 2 bytes/char). */

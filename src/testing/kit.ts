@@ -3,8 +3,8 @@
 // (a fake server, a directory...); the caller supplies a ConformanceEngine bound to a real
 // Temporal + Postgres. The kit itself stays free of Temporal imports.
 import { describe, expect, it } from 'vitest';
-import type { JsonObject } from '../types.js';
-import type { SyncOptions, SyncStatus } from '../../workflows/types.js';
+import type { JsonObject } from '../core/contract.js';
+import type { SyncOptions, SyncStatus } from '../workflows/types.js';
 
 export type SourceOp = 'listing' | 'download';
 

@@ -1,6 +1,6 @@
 // The input cap for extractors whose library must hold the whole file in memory.
 import { promises as fs } from 'node:fs';
-import { UnsupportedContentError } from '../connectors/types.js';
+import { UnsupportedContentError } from '../core/errors.js';
 import type { ExtractorContext } from './types.js';
 
 /** Throws UnsupportedContentError when the file is over `maxInputBytes`. */

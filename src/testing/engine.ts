@@ -8,14 +8,14 @@ import { ApplicationFailure } from '@temporalio/common';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import type { Pool } from 'pg';
 import { pino } from 'pino';
-import type { ConformanceEngine, ConformanceSync } from '../connectors/conformance/kit.js';
+import type { ConformanceEngine, ConformanceSync } from './kit.js';
 import { registerConnector, type ConnectorFactory } from '../connectors/registry.js';
 import { CredentialStore, secretKeyFrom } from '../store/credentials.js';
 import { createPool } from '../store/db.js';
 import { migrate } from '../store/migrate.js';
 import { statusQuery, syncWorkflowId } from '../workflows/definitions.js';
-import { installRuntimeOnce } from './runtime.js';
-import { createDocsyncWorker } from './worker.js';
+import { installRuntimeOnce } from '../workers/runtime.js';
+import { createDocsyncWorker } from '../workers/worker.js';
 
 /** What a conformance engine needs: where syncs start, and where their documents land. */
 export interface EngineParts {
@@ -85,7 +85,7 @@ export interface ConformanceEnv {
 export async function startConformanceEnv(options: ConformanceEnvOptions = {}): Promise<ConformanceEnv> {
   for (const [name, factory] of Object.entries(options.connectors ?? {})) registerConnector(name, factory);
   installRuntimeOnce('ERROR');
-  const services = await import('../../scripts/services.js');
+  const services = await import('../devstack/services.js');
   const stops: Array<() => Promise<unknown>> = [];
   const close = async () => {
     for (const stop of stops.reverse()) await stop().catch(() => undefined);

@@ -3,9 +3,9 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { TransientError, UnsupportedContentError } from '../../src/connectors/types.js';
+import { TransientError, UnsupportedContentError } from '../../src/core/errors.js';
 import { extractText, TikaError } from '../../src/extract/index.js';
-import { fixturePath } from '../fixtures/contentFixtures.js';
+import { fixturePath } from '../fixtures/content-fixtures.js';
 
 interface SeenRequest {
   method?: string;

@@ -31,7 +31,7 @@ import {
 } from './definitions.js';
 import { classifyFailure, METADATA_ACTIVITY_OPTIONS } from './failures.js';
 import { fetchInBatches, type LeftDoc } from './batches.js';
-import { retrieveDoc } from './retrieveDoc.js';
+import { retrieveDoc } from './retrieve-doc.js';
 import type { CarriedState, DocDone, DocOutcome, DocRef, Phase, RetrieveMetadataResult, SyncCounters, SyncOptions, SyncStatus, SyncUserInput } from './types.js';
 
 const { retrieveMetadata } = proxyActivities<ReturnType<typeof activities.createActivities>>(METADATA_ACTIVITY_OPTIONS);

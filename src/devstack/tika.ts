@@ -2,8 +2,8 @@
 // dependency:copy` into the project-local cache .docsync/tika (gitignored); the server runs on a
 // free loopback port and counts as started once `GET /version` answers.
 //
-//   npx tsx scripts/tika.ts fetch           download the jar (CI runs this before the tests)
-//   npx tsx scripts/tika.ts start [port]    run a server in the foreground, print its URL
+//   npx tsx src/devstack/tika.ts fetch           download the jar (CI runs this before the tests)
+//   npx tsx src/devstack/tika.ts start [port]    run a server in the foreground, print its URL
 //
 // Tests: `const tika = await startTika(); ... await tika.stop();`
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -135,7 +135,7 @@ async function main(argv: string[]): Promise<void> {
     process.once('SIGINT', stop).once('SIGTERM', stop);
     return;
   }
-  console.error('usage: tsx scripts/tika.ts fetch | start [port]');
+  console.error('usage: tsx src/devstack/tika.ts fetch | start [port]');
   process.exitCode = 2;
 }
 

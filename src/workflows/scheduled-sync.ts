@@ -3,7 +3,7 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { ParentClosePolicy, getExternalWorkflowHandle, startChild } from '@temporalio/workflow';
 import { syncNowSignal, syncWorkflowId } from './definitions.js';
-import { syncUser } from './syncUser.js';
+import { syncUser } from './sync-user.js';
 import type { SyncUserInput } from './types.js';
 
 export async function scheduledSync(input: SyncUserInput): Promise<'signalled' | 'started'> {

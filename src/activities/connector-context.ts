@@ -4,10 +4,10 @@ import { Context } from '@temporalio/activity';
 import type { Logger } from 'pino';
 import { parseConnectorConfig, rejectSecretsInInput } from '../connectors/config.js';
 import { loadConnector } from '../connectors/registry.js';
-import type { Connector, ConnectorContext, JsonObject } from '../connectors/types.js';
-import { ConfigError } from '../connectors/types.js';
+import type { Connector, ConnectorContext, JsonObject } from '../core/contract.js';
+import { ConfigError } from '../core/errors.js';
 import type { CredentialStore } from '../store/credentials.js';
-import type { ConnectorRef } from '../workflows/types.js';
+import type { ConnectorRef } from '../core/refs.js';
 
 export interface PreparedConnector {
   connector: Connector<unknown>;

@@ -5,7 +5,7 @@
 // yauzl checks that each entry inflates to exactly its declared size, which makes the declared
 // total a real bound, and a damaged stream fails here with a normal Error.
 import yauzl, { type Entry, type ZipFile } from 'yauzl';
-import { UnsupportedContentError } from '../connectors/types.js';
+import { UnsupportedContentError } from '../core/errors.js';
 import type { ExtractorContext } from './types.js';
 
 /** Default cap for libraries that build a DOM per XML part (mammoth, officeparser): ~50x in memory. */

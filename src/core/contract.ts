@@ -1,6 +1,5 @@
-// The contract every docsync connector implements (DESIGN §2), plus the typed errors
-// connectors throw. No Temporal import here: activities translate these errors into
-// ApplicationFailures whose `type` is the error class name.
+// The contract every docsync connector implements (see docs/ARCHITECTURE.md): config schema,
+// retrieveMetadata(milestone) pages and retrieveData streams. No Temporal import here.
 import type { Readable } from 'node:stream';
 import type { ZodType } from 'zod';
 
@@ -81,65 +80,3 @@ export interface Connector<Config = unknown> {
   retrieveMetadata(ctx: ConnectorContext<Config>, milestone: Milestone): Promise<MetadataPage>;
   retrieveData(ctx: ConnectorContext<Config>, doc: DocMetadata): Promise<DataResult>;
 }
-
-// ---- typed errors -------------------------------------------------------------------------
-
-export interface ErrorContext {
-  connector?: string;
-  userId?: string;
-  externalId?: string;
-  status?: number;
-}
-
-export class DocsyncError extends Error {
-  readonly context: ErrorContext;
-  constructor(message: string, context: ErrorContext = {}, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = new.target.name;
-    this.context = context;
-  }
-}
-
-/** The source asked us to slow down; nothing may be called before `retryAt`. */
-export class RateLimitError extends DocsyncError {
-  readonly retryAt: Date;
-  /**
-   * Optional milestone to keep while waiting (e.g. one counting consecutive rate limits for an
-   * exponential schedule). The workflow stores it; the next listing call receives it.
-   */
-  milestone?: Milestone;
-  constructor(retryAt: Date, message = `rate limited until ${retryAt.toISOString()}`, context: ErrorContext = {}) {
-    super(message, context);
-    this.retryAt = retryAt;
-  }
-}
-
-/** Credentials are missing, invalid, expired beyond refresh, or revoked. Not retried. */
-export class AuthError extends DocsyncError {}
-
-/** The document (or resource) no longer exists at the source. */
-export class NotFoundError extends DocsyncError {}
-
-/** The configuration is invalid; `fields` names each bad field. Not retried. */
-export class ConfigError extends DocsyncError {
-  readonly fields: string[];
-  constructor(message: string, fields: string[] = [], context: ErrorContext = {}) {
-    super(message, context);
-    this.fields = fields;
-  }
-}
-
-/** The content cannot be extracted (unsupported type, over a size cap...). The doc is skipped. */
-export class UnsupportedContentError extends DocsyncError {}
-
-/** A temporary failure (5xx, timeout, connection reset): retried with backoff. */
-export class TransientError extends DocsyncError {}
-
-/** Error class names that must never be retried by an activity retry policy. */
-export const NON_RETRYABLE_ERROR_TYPES = [
-  'RateLimitError',
-  'AuthError',
-  'NotFoundError',
-  'ConfigError',
-  'UnsupportedContentError',
-] as const;
