@@ -1,42 +1,9 @@
-// Prometheus metrics and health endpoints of a worker: docsync counters (prom-client) plus the
-// Temporal SDK's own runtime metrics, re-exported from the core's Prometheus listener.
+// Prometheus metrics and health endpoints of a worker: docsync counters (defined in
+// activities/metrics.ts) plus the Temporal SDK's own runtime metrics, re-exported from the core's listener.
 import http from 'node:http';
-import { Counter, Registry, collectDefaultMetrics } from 'prom-client';
+import type { DocsyncMetrics } from '../activities/metrics.js';
 
-export interface DocsyncMetrics {
-  registry: Registry;
-  docs: Counter<'connector' | 'outcome'>;
-  bytes: Counter<'connector'>;
-  rateLimitWaits: Counter<'connector' | 'stage'>;
-  rateLimitSeconds: Counter<'connector' | 'stage'>;
-}
-
-export function createMetrics(): DocsyncMetrics {
-  const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'docsync_process_' });
-  return {
-    registry,
-    docs: new Counter({
-      name: 'docsync_documents_total',
-      help: 'Documents by outcome: listed, deleted, fetched, unchanged, skipped, failed',
-      labelNames: ['connector', 'outcome'],
-      registers: [registry],
-    }),
-    bytes: new Counter({ name: 'docsync_downloaded_bytes_total', help: 'Content bytes stored', labelNames: ['connector'], registers: [registry] }),
-    rateLimitWaits: new Counter({
-      name: 'docsync_rate_limit_waits_total',
-      help: 'RateLimitError answers from sources, by stage (listing|download)',
-      labelNames: ['connector', 'stage'],
-      registers: [registry],
-    }),
-    rateLimitSeconds: new Counter({
-      name: 'docsync_rate_limit_wait_seconds_total',
-      help: 'Seconds sources asked us to wait',
-      labelNames: ['connector', 'stage'],
-      registers: [registry],
-    }),
-  };
-}
+export { createMetrics, type DocsyncMetrics } from '../activities/metrics.js';
 
 export interface HealthServerOptions {
   port: number;

@@ -1,0 +1,73 @@
+// The retrieveMetadata activity: one listing page from the connector, written to Postgres in one
+// transaction (upserts, deletes, mark-and-sweep, import log), answered with the refs to fetch.
+import type { Pool } from 'pg';
+import type { Logger } from 'pino';
+import { RateLimitError } from '../core/errors.js';
+import type { CredentialStore } from '../store/credentials.js';
+import { inTransaction } from '../store/db.js';
+import { applyMetadataPage, sweep } from '../store/documents.js';
+import { takeDueRetries } from '../store/parked.js';
+import { recordPage } from '../store/sync-runs.js';
+import type { RetrieveMetadataInput, RetrieveMetadataResult } from '../workflows/types.js';
+import { prepareConnector, withHeartbeats } from './connector-context.js';
+import { withTypedFailures } from './failures.js';
+import type { ActivityMetrics } from './metrics.js';
+import { checkMilestone } from './milestone.js';
+
+export function createRetrieveMetadata(
+  deps: { pool: Pool; logger: Logger; credentials?: CredentialStore },
+  { countDocs, observeRateLimit }: ActivityMetrics,
+) {
+  return retrieveMetadata;
+
+  async function retrieveMetadata(input: RetrieveMetadataInput): Promise<RetrieveMetadataResult> {
+    return withTypedFailures(() =>
+      withHeartbeats(async () => {
+        const { connector, ctx } = await prepareConnector(input, deps);
+        const page = await connector.retrieveMetadata(ctx, input.milestone).catch((err: unknown) => {
+          // A milestone handed back with a rate limit lands in workflow state too: same guard.
+          if (err instanceof RateLimitError && err.milestone !== undefined) checkMilestone(input.connector, err.milestone);
+          throw err;
+        });
+        checkMilestone(input.connector, page.milestone);
+        const key = { connector: input.connector, userId: input.userId };
+        const sweepId = input.sweep || page.reset ? input.syncRunId : undefined;
+        const written = await inTransaction(deps.pool, async (client) => {
+          const result = await applyMetadataPage(client, {
+            ...key,
+            upserts: page.upserts,
+            deletes: page.deletes,
+            deletedPaths: page.deletedPaths,
+            sweepId,
+          });
+          const swept = !page.hasMore && sweepId ? await sweep(client, key, sweepId) : 0;
+          await recordPage(client, {
+            runId: input.syncRunId,
+            ...key,
+            workflowId: input.workflowId,
+            pageNo: input.pageNo,
+            upserted: result.upserted,
+            deleted: result.deleted + swept,
+            fullListing: Boolean(sweepId),
+            finished: !page.hasMore,
+          });
+          // Caught up: parked documents (and ones re-requested by hand) get another chance.
+          if (input.fetchContent === false) return { ...result, toFetch: [], retried: 0, deleted: result.deleted + swept };
+          const retries = page.hasMore ? [] : await takeDueRetries(client, key, input.syncRunId);
+          const listed = new Set(result.toFetch.map((d) => d.externalId));
+          const toFetch = [...result.toFetch, ...retries.filter((d) => !listed.has(d.externalId))];
+          return { ...result, toFetch, retried: retries.length, deleted: result.deleted + swept };
+        });
+        countDocs(input.connector, 'listed', written.upserted);
+        countDocs(input.connector, 'deleted', written.deleted);
+        ctx.logger.info(
+          { page: input.pageNo, listed: page.upserts.length, upserted: written.upserted, deleted: written.deleted, toFetch: written.toFetch.length, retried: written.retried, hasMore: page.hasMore },
+          'metadata page stored',
+        );
+        const { retried: _retried, ...refs } = written;
+        return { ...refs, milestone: page.milestone, hasMore: page.hasMore, reset: Boolean(page.reset) };
+      }),
+      observeRateLimit(input.connector, 'listing'),
+    );
+  }
+}
