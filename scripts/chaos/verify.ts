@@ -2,6 +2,9 @@
 // the change feed complete and without duplicates, sync_runs agreeing with what was listed, and
 // how often the fake was asked for a page (from scratch, or the same page twice).
 import type { Pool } from 'pg';
+import { countChanges, MAX_CHANGES_PER_READ, readChanges } from '../../src/store/changes.js';
+import { listDocuments, type DocumentRow } from '../../src/store/documents.js';
+import { listSyncRuns } from '../../src/store/sync-runs.js';
 import type { RecordedRequest } from '../../test/fakes/dropbox/server.js';
 
 export interface StoreCheck {
@@ -25,36 +28,31 @@ export interface ListingCheck {
 }
 
 export async function checkStore(pool: Pool, user: { connector: string; userId: string }, files: Map<string, string>): Promise<StoreCheck> {
-  const key = [user.connector, user.userId];
-  const docs = await pool.query<{ external_id: string; path: string; status: string; text: string | null; deleted_at: Date | null }>(
-    'SELECT external_id, path, status, text, deleted_at FROM documents WHERE connector = $1 AND user_id = $2', key);
-  const byPath = new Map<string, typeof docs.rows>();
-  for (const row of docs.rows) byPath.set(row.path, [...(byPath.get(row.path) ?? []), row]);
+  const docs = await listDocuments(pool, { ...user, withText: true });
+  const byPath = new Map<string | null, DocumentRow[]>();
+  for (const row of docs) byPath.set(row.path, [...(byPath.get(row.path) ?? []), row]);
   const lost: string[] = [];
   for (const [path, content] of files) {
     const rows = byPath.get(path) ?? [];
     if (!rows.some((r) => r.status === 'fetched' && !r.deleted_at && r.text === content)) lost.push(path);
   }
   let duplicates = 0;
-  for (const [path, rows] of byPath) duplicates += files.has(path) ? rows.length - 1 : rows.length;
+  for (const [path, rows] of byPath) duplicates += path !== null && files.has(path) ? rows.length - 1 : rows.length;
 
-  const feed = await pool.query<{ external_id: string; kind: string; version: string; n: string }>(
-    `SELECT external_id, kind, version, count(*) AS n FROM changes WHERE connector = $1 AND user_id = $2
-      GROUP BY external_id, kind, version`, key);
+  const feed = await countChanges(pool, user);
   const kinds = new Map<string, Set<string>>();
   let duplicateChanges = 0;
-  for (const row of feed.rows) {
-    duplicateChanges += Number(row.n) - 1;
-    kinds.set(row.external_id, (kinds.get(row.external_id) ?? new Set()).add(row.kind));
+  for (const row of feed) {
+    duplicateChanges += row.count - 1;
+    kinds.set(row.externalId, (kinds.get(row.externalId) ?? new Set()).add(row.kind));
   }
-  const docsWithoutFullFeed = docs.rows.filter((d) => !kinds.get(d.external_id)?.has('upsert') || !kinds.get(d.external_id)?.has('content')).length;
-  const count = (kind: string) => feed.rows.filter((r) => r.kind === kind).reduce((n, r) => n + Number(r.n), 0);
+  const docsWithoutFullFeed = docs.filter((d) => !kinds.get(d.external_id)?.has('upsert') || !kinds.get(d.external_id)?.has('content')).length;
+  const count = (kind: string) => feed.filter((r) => r.kind === kind).reduce((n, r) => n + r.count, 0);
 
-  const runs = await pool.query<{ pages: number; upserts: number; deletes: number; errors: number; outcome: string; finished_at: Date | null; full_listing: boolean }>(
-    'SELECT pages, upserts, deletes, errors, outcome, finished_at, full_listing FROM sync_runs WHERE connector = $1 AND user_id = $2', key);
+  const runs = await listSyncRuns(pool, user);
   const problems: string[] = [];
-  if (runs.rows.length !== 1) problems.push(`expected 1 sync_runs row for the first sync, found ${runs.rows.length}`);
-  for (const run of runs.rows) {
+  if (runs.length !== 1) problems.push(`expected 1 sync_runs row for the first sync, found ${runs.length}`);
+  for (const run of runs) {
     if (run.outcome !== 'completed' || !run.finished_at) problems.push(`run not completed (outcome ${run.outcome})`);
     if (run.upserts !== files.size) problems.push(`run counted ${run.upserts} upserts for ${files.size} documents`);
     if (run.deletes !== 0 || run.errors !== 0) problems.push(`run counted ${run.deletes} deletes and ${run.errors} errors, expected none`);
@@ -62,14 +60,14 @@ export async function checkStore(pool: Pool, user: { connector: string; userId: 
   }
   return {
     expected: files.size,
-    stored: docs.rows.length,
+    stored: docs.length,
     lost,
     duplicates,
     changes: { upserts: count('upsert'), contents: count('content'), docsWithoutFullFeed, duplicateChanges },
     syncRuns: {
-      rows: runs.rows.length,
-      pages: runs.rows.reduce((n, r) => n + r.pages, 0),
-      upserts: runs.rows.reduce((n, r) => n + r.upserts, 0),
+      rows: runs.length,
+      pages: runs.reduce((n, r) => n + r.pages, 0),
+      upserts: runs.reduce((n, r) => n + r.upserts, 0),
       problems,
     },
   };
@@ -100,11 +98,9 @@ export class LiveFeedReader {
   constructor(private readonly pool: Pool, private readonly user: { connector: string; userId: string }) {}
 
   async poll(): Promise<void> {
-    const rows = await this.pool.query<{ seq: string }>(
-      'SELECT seq FROM changes WHERE connector = $1 AND user_id = $2 AND seq > $3 ORDER BY seq LIMIT 20000',
-      [this.user.connector, this.user.userId, this.cursor.toString()]);
+    const rows = await readChanges(this.pool, { ...this.user, since: this.cursor, limit: MAX_CHANGES_PER_READ });
     this.polls += 1;
-    for (const row of rows.rows) {
+    for (const row of rows) {
       this.seen.add(row.seq);
       if (BigInt(row.seq) > this.cursor) this.cursor = BigInt(row.seq);
     }
@@ -113,7 +109,13 @@ export class LiveFeedReader {
   /** After a final poll: rows in the feed this reader never saw. */
   async missed(): Promise<number> {
     await this.poll();
-    const all = await this.pool.query<{ seq: string }>('SELECT seq FROM changes WHERE connector = $1 AND user_id = $2', [this.user.connector, this.user.userId]);
-    return all.rows.filter((r) => !this.seen.has(r.seq)).length;
+    let missed = 0;
+    // A second pass over the whole feed, page by page, now that nothing writes any more.
+    for (let since = '0'; ;) {
+      const page = await readChanges(this.pool, { ...this.user, since, limit: MAX_CHANGES_PER_READ });
+      if (page.length === 0) return missed;
+      missed += page.filter((r) => !this.seen.has(r.seq)).length;
+      since = page.at(-1)!.seq;
+    }
   }
 }

@@ -9,7 +9,9 @@ import { pino } from 'pino';
 import { startPostgres, startTemporal } from '../devstack/services.js';
 import { SampleSource } from '../connectors/sample/source.js';
 import { stageCreateThreeDocs, stageDeleteDocTwo, stageRateLimit } from '../connectors/sample/stages.js';
+import { readChanges } from '../store/changes.js';
 import { createPool } from '../store/db.js';
+import { listDocuments } from '../store/documents.js';
 import { migrate } from '../store/migrate.js';
 import { installRuntimeOnce } from '../workers/runtime.js';
 import { createDocsyncWorker } from '../workers/worker.js';
@@ -78,18 +80,15 @@ async function main(): Promise<void> {
 
     say('\nStage 2 — one retrieveDoc child workflow per document downloads it and stores its text');
     status = await waitFor(handle, (s) => s.phase === 'idle' && s.counters.fetched === 3);
-    const rows = await pool.query(
-      'SELECT external_id, status, left(text, 60) AS text FROM documents WHERE user_id = $1 ORDER BY external_id',
-      [userId],
-    );
-    for (const r of rows.rows) say(`  ${r.external_id}  ${r.status.padEnd(8)} ${JSON.stringify(r.text)}`);
+    const rows = await listDocuments(pool, { connector: 'sample', userId, withText: true });
+    for (const r of rows) say(`  ${r.external_id}  ${r.status.padEnd(8)} ${JSON.stringify(r.text?.slice(0, 60) ?? null)}`);
 
     say('\nStage 3 — document 2 is deleted at the source; the next sync tombstones it');
     await stageDeleteDocTwo(source);
     await handle.signal(syncNowSignal);
     status = await waitFor(handle, (s) => s.phase === 'idle' && s.counters.deleted === 1);
-    const feed = await pool.query('SELECT seq, external_id, kind FROM changes WHERE user_id = $1 ORDER BY seq', [userId]);
-    say(`  doc-2 tombstoned (row kept with deleted_at); change feed: ${feed.rows.map((c) => `#${c.seq} ${c.kind} ${c.external_id}`).join(', ')}`);
+    const feed = await readChanges(pool, { since: 0, connector: 'sample', userId });
+    say(`  doc-2 tombstoned (row kept with deleted_at); change feed: ${feed.map((c) => `#${c.seq} ${c.kind} ${c.externalId}`).join(', ')}`);
 
     say('\nStage 4 — the source says "slow down"; the workflow sleeps on a durable timer until retryAt');
     const limitedFrom = new Date();

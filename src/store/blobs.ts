@@ -2,7 +2,7 @@
 // to <dir>/<sha256[0..2]>/<sha256>. Never holds a whole body in memory. Paths are derived
 // from the sha256 alone (never from a document's name), so no source name can escape `dir`.
 import { createHash, randomUUID } from 'node:crypto';
-import { createReadStream, createWriteStream, promises as fs, type ReadStream } from 'node:fs';
+import { createWriteStream, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -70,10 +70,6 @@ export class BlobStore {
       () => true,
       () => false,
     );
-  }
-
-  open(sha256: string): ReadStream {
-    return createReadStream(this.pathFor(sha256));
   }
 
   /** Removes temp files left by a process that died mid-write (older than `olderThanMs`). */

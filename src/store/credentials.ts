@@ -73,3 +73,12 @@ export class CredentialStore {
     await this.save(current.connector, current.userId, { ...current.secrets, ...patch }, ref);
   }
 }
+
+/** The newest credential ref stored for this connector and user (reading a ref needs no key). */
+export async function latestCredentialRefFor(db: Queryable, connector: string, userId: string): Promise<string | undefined> {
+  const result = await db.query<{ ref: string }>(
+    'SELECT ref FROM credentials WHERE connector = $1 AND user_id = $2 ORDER BY updated_at DESC LIMIT 1',
+    [connector, userId],
+  );
+  return result.rows[0]?.ref;
+}

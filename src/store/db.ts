@@ -10,18 +10,6 @@ export function createPool(connectionString: string, max = 10): pg.Pool {
   return pool;
 }
 
-/** Any constant: the advisory lock key of the change feed. */
-const CHANGE_FEED_LOCK = 0x646f6373;
-
-/**
- * Taken first by every transaction that writes `changes`, held until it commits: change rows then
- * commit in `seq` order, so a consumer that keeps max(seq) as its cursor never skips a row that was
- * still uncommitted when it read. (Taking it first, before any row lock, keeps it deadlock-free.)
- */
-export async function lockChangeFeed(client: Queryable): Promise<void> {
-  await client.query('SELECT pg_advisory_xact_lock($1)', [CHANGE_FEED_LOCK]);
-}
-
 export async function inTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
   // A server restart emits 'error' on a checked-out client too (the pool's listener only covers idle

@@ -1,9 +1,11 @@
-// The documents table and its change feed. Every write is idempotent: re-applying the same page
-// (an activity retry after a crash) changes nothing and writes no change-feed rows.
+// The documents table: page, content and outcome writes, each appending its change-feed rows
+// (changes.ts). Every write is idempotent: re-applying the same page (an activity retry after a
+// crash) changes nothing and writes no change-feed rows.
 import type pg from 'pg';
 import type { DocMetadata, JsonObject } from '../core/contract.js';
 import type { DocKey, DocRef } from '../core/refs.js';
-import { inTransaction, lockChangeFeed, type Queryable } from './db.js';
+import { appendChanges, changeRowsFrom, inChangeFeedTransaction, lockChangeFeed } from './changes.js';
+import type { Queryable } from './db.js';
 import { CLEAR_PARKED } from './parked.js';
 
 export interface PageWrite extends DocKey {
@@ -44,6 +46,7 @@ export interface DocumentRow {
   retry_requested_at: Date | null;
   last_attempt_at: Date | null;
   deleted_at: Date | null;
+  updated_at: Date;
   seq: string;
 }
 
@@ -69,16 +72,8 @@ export async function applyMetadataPage(client: Queryable, page: PageWrite): Pro
     return !row || row.version !== d.version || row.deleted_at !== null;
   });
 
-  const seqs = new Map<string, string>();
-  if (changed.length) {
-    const inserted = await client.query<{ seq: string; external_id: string }>(
-      `INSERT INTO changes (connector, user_id, external_id, kind, version)
-       SELECT $1, $2, id, 'upsert', v FROM unnest($3::text[], $4::text[]) AS t(id, v)
-       RETURNING seq, external_id`,
-      [connector, userId, changed.map((d) => d.externalId), changed.map((d) => d.version)],
-    );
-    for (const row of inserted.rows) seqs.set(row.external_id, row.seq);
-  }
+  const appended = await appendChanges(client, page, changed.map((d) => ({ externalId: d.externalId, kind: 'upsert', version: d.version })));
+  const seqs = new Map(appended.map((c) => [c.externalId, c.seq]));
 
   // Unchanged rows only get their sweep stamp (and metadata refresh); changed rows go back to pending.
   await client.query(
@@ -139,6 +134,9 @@ function likePrefix(prefix: string): string {
   return prefix.replace(/[\\%_]/g, (c) => `\\${c}`) + '/%';
 }
 
+/** One 'delete' row per tombstoned document of the `gone` CTE, in external_id order. */
+const TOMBSTONE_CHANGES = changeRowsFrom({ from: 'gone', kind: 'delete', version: 'version', orderBy: 'external_id', returning: 'seq, external_id' });
+
 /** Tombstones ids and path prefixes (a deleted folder takes everything under it). */
 async function tombstone(client: Queryable, page: PageWrite): Promise<number> {
   const paths = (page.deletedPaths ?? []).map((p) => p.toLowerCase());
@@ -151,9 +149,7 @@ async function tombstone(client: Queryable, page: PageWrite): Promise<number> {
                OR path_lower = ANY($4::text[])
                OR path_lower LIKE ANY($5::text[]))
         RETURNING external_id, version)
-     INSERT INTO changes (connector, user_id, external_id, kind, version)
-     SELECT $1, $2, external_id, 'delete', version FROM gone ORDER BY external_id
-     RETURNING seq, external_id`,
+     ${TOMBSTONE_CHANGES}`,
     [page.connector, page.userId, page.deletes, paths, paths.map(likePrefix)],
   );
   await setSeqs(client, page, result.rows);
@@ -176,9 +172,7 @@ export async function sweep(client: Queryable, key: DocKey, sweepId: string): Pr
        UPDATE documents SET deleted_at = now(), status = 'deleted', updated_at = now()
         WHERE connector = $1 AND user_id = $2 AND deleted_at IS NULL AND sweep_id IS DISTINCT FROM $3
         RETURNING external_id, version)
-     INSERT INTO changes (connector, user_id, external_id, kind, version)
-     SELECT $1, $2, external_id, 'delete', version FROM gone ORDER BY external_id
-     RETURNING seq, external_id`,
+     ${TOMBSTONE_CHANGES}`,
     [key.connector, key.userId, sweepId],
   );
   await setSeqs(client, key, result.rows);
@@ -191,6 +185,44 @@ export async function getDocument(db: Queryable, key: DocKey, externalId: string
     [key.connector, key.userId, externalId],
   );
   return result.rows[0];
+}
+
+export interface DocumentQuery extends DocKey {
+  status?: DocumentRow['status'];
+  /** Rows come in external_id order; without a limit, all of them. */
+  limit?: number;
+  offset?: number;
+}
+
+/** A row without its text (which may be large), for listings. */
+export type DocumentSummary = Omit<DocumentRow, 'text'>;
+
+const SUMMARY_COLUMNS = ([
+  'connector', 'user_id', 'external_id', 'title', 'path', 'mime_type', 'size', 'modified_at', 'version', 'extra',
+  'fetched_version', 'content_sha256', 'content_size', 'text_truncated', 'status', 'error', 'attempts', 'parked_at',
+  'retry_requested_at', 'last_attempt_at', 'deleted_at', 'updated_at', 'seq',
+] as const satisfies readonly (keyof DocumentSummary)[]).join(', ');
+
+/** A user's documents, tombstoned ones included; `withText` also reads the extracted text. */
+export function listDocuments(db: Queryable, query: DocumentQuery & { withText: true }): Promise<DocumentRow[]>;
+export function listDocuments(db: Queryable, query: DocumentQuery & { withText?: false }): Promise<DocumentSummary[]>;
+export async function listDocuments(db: Queryable, query: DocumentQuery & { withText?: boolean }): Promise<DocumentSummary[]> {
+  const result = await db.query<DocumentSummary>(
+    `SELECT ${query.withText ? '*' : SUMMARY_COLUMNS} FROM documents
+      WHERE connector = $1 AND user_id = $2 AND ($3::text IS NULL OR status = $3)
+      ORDER BY external_id LIMIT $4 OFFSET $5`,
+    [query.connector, query.userId, query.status ?? null, query.limit ?? null, query.offset ?? 0],
+  );
+  return result.rows;
+}
+
+/** Listed sizes of these documents (null: the source gave none); ids without a row are absent. */
+export async function listedSizes(db: Queryable, key: DocKey, externalIds: string[]): Promise<Map<string, number | null>> {
+  const result = await db.query<{ external_id: string; size: string | null }>(
+    'SELECT external_id, size FROM documents WHERE connector = $1 AND user_id = $2 AND external_id = ANY($3::text[])',
+    [key.connector, key.userId, externalIds],
+  );
+  return new Map(result.rows.map((r) => [r.external_id, r.size === null ? null : Number(r.size)]));
 }
 
 export interface ContentWrite {
@@ -230,10 +262,7 @@ export async function markFailed(
 
 /** The source says the document is gone (e.g. deleted between listing and download). */
 export async function markGone(db: pg.Pool, key: DocKey, externalId: string): Promise<boolean> {
-  const changed = await inTransaction(db, async (client) => {
-    await lockChangeFeed(client);
-    return tombstone(client, { ...key, upserts: [], deletes: [externalId] });
-  });
+  const changed = await inChangeFeedTransaction(db, (client) => tombstone(client, { ...key, upserts: [], deletes: [externalId] }));
   return changed > 0;
 }
 
@@ -252,18 +281,10 @@ async function recordOutcome(
        UPDATE documents SET ${setClause}, updated_at = now()
         WHERE connector = $1 AND user_id = $2 AND external_id = $3 AND version = $4 AND deleted_at IS NULL ${extraWhere}
         RETURNING external_id)
-     ${changeKind
-       ? `INSERT INTO changes (connector, user_id, external_id, kind, version)
-          SELECT $1, $2, external_id, '${changeKind}', $4 FROM done RETURNING external_id`
-       : 'SELECT external_id FROM done'}`,
+     ${changeKind ? changeRowsFrom({ from: 'done', kind: changeKind, version: '$4', returning: 'external_id' }) : 'SELECT external_id FROM done'}`,
     [key.connector, key.userId, externalId, version, ...params],
   );
-  const result = changeKind
-    ? await inTransaction(db, async (client) => {
-        await lockChangeFeed(client);
-        return write(client);
-      })
-    : await write(db);
+  const result = changeKind ? await inChangeFeedTransaction(db, write) : await write(db);
   return (result.rowCount ?? 0) > 0;
 }
 

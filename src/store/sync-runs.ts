@@ -39,6 +39,7 @@ export interface SyncRunRow {
   id: string;
   connector: string;
   user_id: string;
+  workflow_id: string | null;
   started_at: Date;
   finished_at: Date | null;
   pages: number;
@@ -49,10 +50,19 @@ export interface SyncRunRow {
   outcome: string;
 }
 
-export async function listSyncRuns(db: Queryable, connector: string, userId: string): Promise<SyncRunRow[]> {
+export interface SyncRunQuery {
+  connector?: string;
+  userId?: string;
+  /** The newest this many runs (default all). */
+  limit?: number;
+}
+
+/** The import log, newest run first. */
+export async function listSyncRuns(db: Queryable, query: SyncRunQuery = {}): Promise<SyncRunRow[]> {
   const result = await db.query<SyncRunRow>(
-    'SELECT * FROM sync_runs WHERE connector = $1 AND user_id = $2 ORDER BY started_at',
-    [connector, userId],
+    `SELECT * FROM sync_runs WHERE ($1::text IS NULL OR connector = $1) AND ($2::text IS NULL OR user_id = $2)
+      ORDER BY started_at DESC, id LIMIT $3`,
+    [query.connector ?? null, query.userId ?? null, query.limit ?? null],
   );
   return result.rows;
 }

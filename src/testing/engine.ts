@@ -12,6 +12,7 @@ import type { ConformanceEngine, ConformanceSync } from './kit.js';
 import { registerConnector, type ConnectorFactory } from '../connectors/registry.js';
 import { CredentialStore, secretKeyFrom } from '../store/credentials.js';
 import { createPool } from '../store/db.js';
+import { listDocuments } from '../store/documents.js';
 import { migrate } from '../store/migrate.js';
 import { statusQuery, syncWorkflowId } from '../workflows/definitions.js';
 import { installRuntimeOnce } from '../workers/runtime.js';
@@ -50,12 +51,8 @@ export function conformanceEngine(parts: EngineParts): ConformanceEngine {
     },
     saveCredentials: (connector, userId, secrets) => parts.credentials.save(connector, userId, secrets),
     async documents(connector, userId) {
-      const result = await parts.pool.query(
-        `SELECT external_id, title, path, status, text, error, deleted_at FROM documents
-          WHERE connector = $1 AND user_id = $2 ORDER BY external_id`,
-        [connector, userId],
-      );
-      return result.rows.map((r) => ({
+      const rows = await listDocuments(parts.pool, { connector, userId, withText: true });
+      return rows.map((r) => ({
         externalId: r.external_id, title: r.title, path: r.path, status: r.status, text: r.text, error: r.error,
         deleted: r.deleted_at !== null,
       }));

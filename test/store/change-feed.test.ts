@@ -1,6 +1,7 @@
 // The change feed in commit order: a consumer that keeps max(seq) as its cursor must never skip a
 // row that was still uncommitted when it read (a page transaction racing a document write).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readChanges } from '../../src/store/changes.js';
 import { inTransaction } from '../../src/store/db.js';
 import { applyMetadataPage, markFetched } from '../../src/store/documents.js';
 import { stopAfterTest } from '../support/cleanup.js';
@@ -9,13 +10,7 @@ import { createHarness, type Harness } from '../support/harness.js';
 const key = { connector: 'sample', userId: 'feed' };
 const doc = (id: string, version = '1') => ({ externalId: id, title: id, path: `/${id}`, version });
 
-async function readFeed(h: Harness, since: number): Promise<{ seq: number; external_id: string; kind: string }[]> {
-  const result = await h.pool.query(
-    'SELECT seq::int AS seq, external_id, kind FROM changes WHERE user_id = $1 AND seq > $2 ORDER BY seq',
-    [key.userId, since],
-  );
-  return result.rows;
-}
+const readFeed = (h: Harness, since: number) => readChanges(h.pool, { since, userId: key.userId });
 
 describe('change feed', () => {
   let h: Harness;
@@ -44,7 +39,7 @@ describe('change feed', () => {
       await content?.catch(() => undefined);
     });
     await pageOpen;
-    const cursor = Math.max(0, ...(await readFeed(h, 0)).map((c) => c.seq));
+    const cursor = Math.max(0, ...(await readFeed(h, 0)).map((c) => Number(c.seq)));
 
     let contentDone = false;
     content = markFetched(h.pool, key, 'a', { version: '1', sha256: 'f'.repeat(64), size: 1, mimeType: 'text/plain', text: 'x', truncated: false })
@@ -62,6 +57,6 @@ describe('change feed', () => {
     expect(await content).toBe(true);
     const after = await readFeed(h, cursor);
     // A reader resuming from its cursor sees the page's rows, then the content row: nothing skipped.
-    expect(after.map((c) => `${c.external_id}:${c.kind}`)).toEqual(['b:upsert', 'c:upsert', 'a:content']);
+    expect(after.map((c) => `${c.externalId}:${c.kind}`)).toEqual(['b:upsert', 'c:upsert', 'a:content']);
   });
 });

@@ -8,26 +8,28 @@ import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import type { Pool } from 'pg';
 import { SampleSource } from '../../src/connectors/sample/source.js';
 export { stageCreateThreeDocs as seedThreeDocs } from '../../src/connectors/sample/stages.js';
-import type { DocumentRow } from '../../src/store/documents.js';
+import { MAX_CHANGES_PER_READ, readChanges, type Change } from '../../src/store/changes.js';
+import { listDocuments, type DocumentRow } from '../../src/store/documents.js';
 
 export function newSampleSource(): SampleSource {
   return new SampleSource(mkdtempSync(path.join(os.tmpdir(), 'docsync-sample-')));
 }
 
 export async function documents(pool: Pool, connector: string, userId: string): Promise<Map<string, DocumentRow>> {
-  const result = await pool.query<DocumentRow>(
-    'SELECT * FROM documents WHERE connector = $1 AND user_id = $2 ORDER BY external_id',
-    [connector, userId],
-  );
-  return new Map(result.rows.map((r) => [r.external_id, r]));
+  const rows = await listDocuments(pool, { connector, userId, withText: true });
+  return new Map(rows.map((r) => [r.external_id, r]));
 }
 
-export async function changes(pool: Pool, connector: string, userId: string) {
-  const result = await pool.query<{ seq: string; external_id: string; kind: string; version: string }>(
-    'SELECT seq, external_id, kind, version FROM changes WHERE connector = $1 AND user_id = $2 ORDER BY seq',
-    [connector, userId],
-  );
-  return result.rows;
+/** The user's whole change feed in seq order, read page by page as a consumer would. */
+export async function changes(pool: Pool, connector: string, userId: string): Promise<{ seq: string; external_id: string; kind: Change['kind']; version: string | null }[]> {
+  const feed: Change[] = [];
+  for (;;) {
+    const page = await readChanges(pool, { since: feed.at(-1)?.seq ?? 0, connector, userId, limit: MAX_CHANGES_PER_READ });
+    if (page.length === 0) break;
+    feed.push(...page);
+  }
+  // The scenarios name columns as the table does.
+  return feed.map((c) => ({ seq: c.seq, external_id: c.externalId, kind: c.kind, version: c.version }));
 }
 
 /** With RECORD_HISTORIES=1, saves the workflow's history as a replay fixture under test/histories. */

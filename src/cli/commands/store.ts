@@ -1,7 +1,13 @@
-// `docsync docs list|show` and `docsync changes --since <seq>`: read the store and the change feed.
+// `docsync docs list|show`, `docsync changes --since <seq>` and `docsync runs`: read the store, the
+// change feed and the import log (through the store's typed readers; no SQL here).
 import Table from 'cli-table3';
 import type { Command } from 'commander';
+import { MAX_CHANGES_PER_READ, readChanges } from '../../store/changes.js';
+import { getDocument, listDocuments, type DocumentRow } from '../../store/documents.js';
+import { listSyncRuns } from '../../store/sync-runs.js';
 import { CliError, database, EXIT } from '../context.js';
+
+const STATUSES: readonly DocumentRow['status'][] = ['pending', 'fetched', 'failed', 'skipped', 'deleted'];
 
 function wholeNumber(value: string, flag: string): number {
   const n = Number(value);
@@ -17,32 +23,29 @@ export function registerStoreCommands(program: Command): void {
     .option('--limit <n>', 'at most n rows', '100')
     .option('--json', 'JSON lines instead of a table')
     .action(async (connector: string, user: string, flags: { status?: string; limit: string; json?: boolean }) => {
-      const pool = await database();
-      const result = await pool.query(
-        `SELECT external_id, title, path, status, size, version, updated_at, error FROM documents
-          WHERE connector = $1 AND user_id = $2 AND ($3::text IS NULL OR status = $3)
-          ORDER BY external_id LIMIT $4`,
-        [connector, user, flags.status ?? null, wholeNumber(flags.limit, '--limit')],
-      );
+      const limit = wholeNumber(flags.limit, '--limit');
+      const status = flags.status as DocumentRow['status'] | undefined;
+      // An unknown status matched no row before; it still lists nothing rather than failing.
+      const rows = status && !STATUSES.includes(status) ? [] : await listDocuments(await database(), { connector, userId: user, status, limit });
       if (flags.json) {
-        for (const row of result.rows) console.log(JSON.stringify(row));
+        for (const { external_id, title, path, status, size, version, updated_at, error } of rows) {
+          console.log(JSON.stringify({ external_id, title, path, status, size, version, updated_at, error }));
+        }
         return;
       }
-      if (result.rows.length === 0) {
+      if (rows.length === 0) {
         console.log(`no documents for ${connector}/${user}`);
         return;
       }
       const table = new Table({ head: ['external id', 'title', 'status', 'size', 'version', 'error'], style: { head: [], border: [] } });
-      for (const r of result.rows) table.push([r.external_id, r.title, r.status, r.size ?? '', r.version, r.error ?? ''].map(String));
+      for (const r of rows) table.push([r.external_id, r.title, r.status, r.size ?? '', r.version, r.error ?? ''].map(String));
       console.log(table.toString());
     });
   docs
     .command('show <connector> <user> <externalId>')
     .option('--full', 'print the whole text')
     .action(async (connector: string, user: string, externalId: string, flags: { full?: boolean }) => {
-      const pool = await database();
-      const result = await pool.query('SELECT * FROM documents WHERE connector = $1 AND user_id = $2 AND external_id = $3', [connector, user, externalId]);
-      const row = result.rows[0];
+      const row = await getDocument(await database(), { connector, userId: user }, externalId);
       if (!row) throw new CliError(`no document "${externalId}" for ${connector}/${user}`, EXIT.notFound);
       const { text, ...meta } = row;
       console.log(JSON.stringify(meta, null, 2));
@@ -52,17 +55,44 @@ export function registerStoreCommands(program: Command): void {
     .command('changes')
     .description('the change feed after a sequence number (a downstream consumer keeps its own cursor)')
     .option('--since <seq>', 'print changes with seq greater than this', '0')
-    .option('--limit <n>', 'at most n changes', '1000')
+    .option('--limit <n>', `at most n changes (up to ${MAX_CHANGES_PER_READ}; continue from the last seq)`, '1000')
     .option('--connector <name>')
     .option('--user <id>')
     .action(async (flags: { since: string; limit: string; connector?: string; user?: string }) => {
-      const pool = await database();
-      const result = await pool.query(
-        `SELECT seq, connector, user_id, external_id, kind, version, at FROM changes
-          WHERE seq > $1 AND ($2::text IS NULL OR connector = $2) AND ($3::text IS NULL OR user_id = $3)
-          ORDER BY seq LIMIT $4`,
-        [wholeNumber(flags.since, '--since'), flags.connector ?? null, flags.user ?? null, wholeNumber(flags.limit, '--limit')],
-      );
-      for (const row of result.rows) console.log(JSON.stringify(row));
+      const since = wholeNumber(flags.since, '--since');
+      const limit = wholeNumber(flags.limit, '--limit');
+      if (limit === 0) return; // LIMIT 0 printed nothing; the store reader asks for at least one row
+      const feed = await readChanges(await database(), { since, connector: flags.connector, userId: flags.user, limit });
+      // The same snake_case lines as the table's columns, so consumers' parsers keep working.
+      for (const c of feed) {
+        console.log(JSON.stringify({ seq: c.seq, connector: c.connector, user_id: c.userId, external_id: c.externalId, kind: c.kind, version: c.version, at: c.at }));
+      }
+    });
+  program
+    .command('runs [connector] [user]')
+    .description('the import log: one row per sync cycle, newest first')
+    .option('--limit <n>', 'at most n runs', '20')
+    .option('--json', 'JSON lines instead of a table')
+    .action(async (connector: string | undefined, user: string | undefined, flags: { limit: string; json?: boolean }) => {
+      const limit = wholeNumber(flags.limit, '--limit');
+      const runs = await listSyncRuns(await database(), { connector, userId: user, limit });
+      if (flags.json) {
+        for (const run of runs) console.log(JSON.stringify(run));
+        return;
+      }
+      if (runs.length === 0) {
+        console.log(`no sync runs${connector ? ` for ${connector}${user ? `/${user}` : ''}` : ''}`);
+        return;
+      }
+      const table = new Table({
+        head: ['started', 'user', 'outcome', 'pages', 'upserts', 'deletes', 'errors', 'listing', 'took'],
+        style: { head: [], border: [] },
+      });
+      for (const r of runs) {
+        const took = r.finished_at ? `${((r.finished_at.getTime() - r.started_at.getTime()) / 1000).toFixed(1)} s` : '';
+        table.push([r.started_at.toISOString(), `${r.connector}/${r.user_id}`, r.outcome, r.pages, r.upserts, r.deletes, r.errors,
+          r.full_listing ? 'full' : 'changes', took].map(String));
+      }
+      console.log(table.toString());
     });
 }

@@ -6,6 +6,7 @@ import { parseConnectorConfig, rejectSecretsInInput } from '../../connectors/con
 import { loadConnector } from '../../connectors/registry.js';
 import type { JsonObject } from '../../core/contract.js';
 import { ConfigError } from '../../core/errors.js';
+import { latestCredentialRefFor } from '../../store/credentials.js';
 import { searchAttributes, syncWorkflowId } from '../../workflows/definitions.js';
 import type { SyncOptions, SyncUserInput } from '../../workflows/types.js';
 import { CliError, database, EXIT, settings, temporalClient } from '../context.js';
@@ -29,12 +30,7 @@ export function readJsonFile(file: string, what: string): JsonObject {
 /** The newest credential stored for this connector and user by `docsync connect`. */
 async function latestCredentialRef(connector: string, userId: string): Promise<string | undefined> {
   if (!process.env.DATABASE_URL) return undefined;
-  const pool = await database();
-  const result = await pool.query<{ ref: string }>(
-    'SELECT ref FROM credentials WHERE connector = $1 AND user_id = $2 ORDER BY updated_at DESC LIMIT 1',
-    [connector, userId],
-  );
-  return result.rows[0]?.ref;
+  return latestCredentialRefFor(await database(), connector, userId);
 }
 
 export interface SyncFlags {
