@@ -287,12 +287,3 @@ async function recordOutcome(
   const result = changeKind ? await inChangeFeedTransaction(db, write) : await write(db);
   return (result.rowCount ?? 0) > 0;
 }
-
-/** Listed sizes of `externalIds` (null: the source gave none); ids with no row are absent from the map. */
-export async function listedSizes(db: Queryable, key: DocKey, externalIds: string[]): Promise<Map<string, number | null>> {
-  const result = await db.query<{ external_id: string; size: string | null }>(
-    'SELECT external_id, size FROM documents WHERE connector = $1 AND user_id = $2 AND external_id = ANY($3::text[])',
-    [key.connector, key.userId, externalIds],
-  );
-  return new Map(result.rows.map((r) => [r.external_id, r.size === null ? null : Number(r.size)]));
-}
