@@ -2,7 +2,7 @@
 // the milestone), content streamed from the content host, OAuth refresh serialized per
 // credential and saved back. Every failure leaves as a typed docsync error.
 import type { Connector, ConnectorContext, DataResult, DocMetadata, MetadataPage, Milestone } from '../../core/contract.js';
-import { createPathFilter } from '../shared/path-glob.js';
+import { createPathFilter } from '../shared/glob.js';
 import { DROPBOX_SECRET_FIELDS, dropboxConfigSchema, type DropboxConfig } from './config.js';
 import { CONNECTOR_NAME, DropboxApiError } from './errors.js';
 import { openContent } from './content.js';
@@ -26,7 +26,7 @@ export class DropboxConnector implements Connector<DropboxConfig> {
   /** One Dropbox request per call: list_folder for a new sync, list_folder/continue after. */
   async retrieveMetadata(ctx: Ctx, raw: Milestone): Promise<MetadataPage> {
     const session = this.sessions.get(ctx.config);
-    const include = createPathFilter(ctx.config.include, ctx.config.exclude);
+    const include = createPathFilter(ctx.config.include, ctx.config.exclude, { nocase: true });
     const cursor = (raw as DropboxMilestone).cursor;
     if (typeof cursor === 'string' && cursor) {
       try {

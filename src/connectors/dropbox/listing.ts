@@ -3,8 +3,8 @@
 // folders are skipped. Renames arrive as delete(old path) + file(new path, same id).
 import type { files } from 'dropbox';
 import type { DocMetadata, MetadataPage } from '../../core/contract.js';
-import { guessMimeType } from '../shared/mime-type.js';
-import type { PathFilter } from '../shared/path-glob.js';
+import { guessMimeType } from '../shared/mime.js';
+import type { PathFilter } from '../shared/glob.js';
 
 type Entry = files.ListFolderResult['entries'][number];
 

@@ -13,11 +13,11 @@
 // per-directory state far beyond what a milestone may hold.
 import { constants as fsConstants, promises as fs } from 'node:fs';
 import path from 'node:path';
-import mime from 'mime-types';
-import picomatch from 'picomatch';
 import { z } from 'zod';
 import type { Connector, ConnectorContext, DataResult, DocMetadata, MetadataPage, Milestone } from '../../core/contract.js';
 import { ConfigError, NotFoundError } from '../../core/errors.js';
+import { createPathFilter } from '../shared/glob.js';
+import { guessMimeType } from '../shared/mime.js';
 import { filesystemConfigSchema, type FilesystemConfig } from './config.js';
 import { isInside, resolveExternalId } from './paths.js';
 import { walkFiles, type WalkedFile } from './walk.js';
@@ -112,22 +112,13 @@ export class FilesystemConnector implements Connector<FilesystemConfig> {
       await handle.close();
       throw new Error(`filesystem: "${rel}" under ${root} is not a regular file`);
     }
-    return { body: handle.createReadStream(), mimeType: mimeTypeOf(rel), size: stat.size };
+    return { body: handle.createReadStream(), mimeType: guessMimeType(rel), size: stat.size };
   }
 
   private filters(config: FilesystemConfig): { skipDir(rel: string): boolean; listFile(rel: string): boolean } {
-    const options = { dot: true, basename: true };
-    const include = config.include?.length ? picomatch(config.include, options) : undefined;
-    const exclude = config.exclude?.length ? picomatch(config.exclude, options) : undefined;
-    return {
-      skipDir: (rel) => exclude?.(rel) ?? false,
-      listFile: (rel) => (include ? include(rel) : true) && !(exclude?.(rel) ?? false),
-    };
+    const filter = createPathFilter(config.include, config.exclude, { basename: true });
+    return { skipDir: filter.excludes, listFile: filter };
   }
-}
-
-export function mimeTypeOf(fileName: string): string {
-  return mime.lookup(fileName) || 'application/octet-stream';
 }
 
 function toMetadata({ rel, stat }: WalkedFile): DocMetadata {
@@ -135,7 +126,7 @@ function toMetadata({ rel, stat }: WalkedFile): DocMetadata {
     externalId: rel,
     title: path.posix.basename(rel),
     path: rel,
-    mimeType: mimeTypeOf(rel),
+    mimeType: guessMimeType(rel),
     size: stat.size,
     modifiedAt: stat.mtime.toISOString(),
     version: `${stat.size}-${stat.mtimeMs}`,
