@@ -26,7 +26,7 @@ import type {
 import { createBatchActivity } from './batch.js';
 import { prepareConnector, withHeartbeats } from './connector-context.js';
 import { withTypedFailures } from './failures.js';
-import { checkMilestone } from './milestone.js';
+import { checkMilestone, parseMilestone } from './milestone.js';
 
 export interface ActivityDeps {
   pool: Pool;
@@ -58,7 +58,7 @@ export function createActivities(deps: ActivityDeps) {
     return withTypedFailures(() =>
       withHeartbeats(async () => {
         const { connector, ctx } = await prepareConnector(input, deps);
-        const page = await connector.retrieveMetadata(ctx, input.milestone).catch((err: unknown) => {
+        const page = await connector.retrieveMetadata(ctx, parseMilestone(connector, input.milestone)).catch((err: unknown) => {
           // A milestone handed back with a rate limit lands in workflow state too: same guard.
           if (err instanceof RateLimitError && err.milestone !== undefined) checkMilestone(input.connector, err.milestone);
           throw err;

@@ -22,17 +22,21 @@ import { filesystemConfigSchema, type FilesystemConfig } from './config.js';
 import { isInside, resolveExternalId } from './paths.js';
 import { walkFiles, type WalkedFile } from './walk.js';
 
-const milestoneSchema = z.object({
-  walk: z.object({ after: z.string().optional(), startedAt: z.string(), listed: z.number().int().default(0) }).optional(),
-  lastWalk: z.object({ startedAt: z.string(), finishedAt: z.string(), listed: z.number().int() }).optional(),
-});
-type FilesystemMilestone = z.infer<typeof milestoneSchema>;
+/** A walk in progress and/or the last finished one; anything unreadable starts a new walk (every walk resets). */
+export const filesystemMilestoneSchema = z
+  .object({
+    walk: z.object({ after: z.string().optional(), startedAt: z.string(), listed: z.number().int().default(0) }).optional(),
+    lastWalk: z.object({ startedAt: z.string(), finishedAt: z.string(), listed: z.number().int() }).optional(),
+  })
+  .catch({});
+type FilesystemMilestone = z.output<typeof filesystemMilestoneSchema>;
 
 const HEARTBEAT_EVERY = 500;
 
-export class FilesystemConnector implements Connector<FilesystemConfig> {
+export class FilesystemConnector implements Connector<FilesystemConfig, FilesystemMilestone> {
   readonly name = 'filesystem';
   readonly configSchema = filesystemConfigSchema;
+  readonly milestoneSchema = filesystemMilestoneSchema;
 
   async ping(ctx: ConnectorContext<FilesystemConfig>): Promise<void> {
     try {
@@ -44,10 +48,8 @@ export class FilesystemConnector implements Connector<FilesystemConfig> {
     }
   }
 
-  async retrieveMetadata(ctx: ConnectorContext<FilesystemConfig>, raw: Milestone): Promise<MetadataPage> {
+  async retrieveMetadata(ctx: ConnectorContext<FilesystemConfig>, previous: FilesystemMilestone): Promise<MetadataPage> {
     const { root, pageSize } = ctx.config;
-    const parsed = milestoneSchema.safeParse(raw ?? {});
-    const previous: FilesystemMilestone = parsed.success ? parsed.data : {};
     const starting = !previous.walk;
     const walk = previous.walk ?? { startedAt: new Date().toISOString(), listed: 0 };
 

@@ -1,7 +1,7 @@
 // The sample connector: replays the original framework's demo stages against a SampleSource.
 // Listing is paged (pageSize) so tests can interrupt a sync mid-listing.
 import { z } from 'zod';
-import type { Connector, ConnectorContext, DataResult, DocMetadata, MetadataPage, Milestone } from '../../core/contract.js';
+import { secret, type Connector, type ConnectorContext, type DataResult, type DocMetadata, type MetadataPage, type Milestone } from '../../core/contract.js';
 import { AuthError, NotFoundError, RateLimitError } from '../../core/errors.js';
 import { SampleSource, type SampleState } from './source.js';
 
@@ -11,7 +11,7 @@ export const sampleConfigSchema = z.object({
   /** Simulated latency of each listing call, so tests can stop a worker between pages. */
   listDelayMs: z.number().int().min(0).max(60_000).default(0),
   /** Secret (stored as a credential): must match the source's required token when it has one. */
-  token: z.string().optional(),
+  token: secret(z.string().optional()),
 });
 export type SampleConfig = z.infer<typeof sampleConfigSchema>;
 
@@ -26,7 +26,6 @@ interface SampleMilestone {
 export class SampleConnector implements Connector<SampleConfig> {
   readonly name = 'sample';
   readonly configSchema = sampleConfigSchema;
-  readonly secretFields = ['token'];
 
   async ping(ctx: ConnectorContext<SampleConfig>): Promise<void> {
     await new SampleSource(ctx.config.sourceDir).read();
