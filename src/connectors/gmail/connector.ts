@@ -1,30 +1,29 @@
 // The Gmail connector: a message is a document (message/rfc822). Listing via messages.list and
 // history.list (listing.ts); content is the raw message, base64url-decoded.
 import { gmail_v1 } from '@googleapis/gmail';
-import type { Connector, ConnectorContext, DataResult, DocMetadata, MetadataPage } from '../../core/contract.js';
+import type { ConnectorContext, DataResult, DocMetadata } from '../../core/contract.js';
 import { UnsupportedContentError } from '../../core/errors.js';
-import { FIXED_SCHEDULE, openGoogleApi, type GoogleApi } from '../google/api.js';
+import { FIXED_SCHEDULE, type GoogleApi, type GoogleClientOptions } from '../google/api.js';
+import { GoogleConnector, type PingCall } from '../google/connector.js';
 import { gmailConfigSchema, GMAIL_SCOPES, type GmailConfig } from './config.js';
 import { gmailMilestoneSchema, listGmail, MESSAGE_MIME, type GmailMilestone } from './listing.js';
 
-type Ctx = ConnectorContext<GmailConfig>;
-
-export class GmailConnector implements Connector<GmailConfig, GmailMilestone> {
+export class GmailConnector extends GoogleConnector<GmailConfig, GmailMilestone, gmail_v1.Gmail> {
   readonly name = 'gmail';
   readonly configSchema = gmailConfigSchema;
   readonly milestoneSchema = gmailMilestoneSchema;
+  protected readonly scopes = GMAIL_SCOPES;
+  protected readonly pingCall: PingCall<gmail_v1.Gmail> = {
+    operation: 'users.getProfile',
+    call: ({ client, call }) => client.users.getProfile({ userId: 'me' }, call),
+  };
+  protected readonly list = listGmail;
 
-  async ping(ctx: Ctx): Promise<void> {
-    const { client: gmail, session, call } = this.open(ctx);
-    await session.run('users.getProfile', () => gmail.users.getProfile({ userId: 'me' }, call), { schedule: FIXED_SCHEDULE });
+  protected createClient(options: GoogleClientOptions): gmail_v1.Gmail {
+    return new gmail_v1.Gmail(options);
   }
 
-  async retrieveMetadata(ctx: Ctx, milestone: GmailMilestone): Promise<MetadataPage> {
-    return listGmail(ctx, this.open(ctx), milestone);
-  }
-
-  async retrieveData(ctx: Ctx, doc: DocMetadata): Promise<DataResult> {
-    const { client: gmail, session, call } = this.open(ctx);
+  protected async fetch(ctx: ConnectorContext<GmailConfig>, { client: gmail, session, call }: GoogleApi<gmail_v1.Gmail>, doc: DocMetadata): Promise<DataResult> {
     const id = doc.externalId;
     const res = await session.run('users.messages.get', () => gmail.users.messages.get({ userId: 'me', id, format: 'raw' }, call), {
       externalId: id,
@@ -39,9 +38,5 @@ export class GmailConnector implements Connector<GmailConfig, GmailMilestone> {
     }
     const body = Buffer.from(res.data.raw, 'base64url');
     return { body, mimeType: MESSAGE_MIME, size: body.length };
-  }
-
-  private open(ctx: Ctx): GoogleApi<gmail_v1.Gmail> {
-    return openGoogleApi(ctx, this.name, GMAIL_SCOPES, (options) => new gmail_v1.Gmail(options));
   }
 }

@@ -3,7 +3,7 @@
 // Retry-After), and the per-call options every metadata request takes.
 import { z } from 'zod';
 import type { ConnectorContext } from '../../core/contract.js';
-import { GoogleSession, type GoogleAuthConfig } from './auth.js';
+import { checkGoogleAuth, googleAuthShape, GoogleSession, type GoogleAuthConfig } from './auth.js';
 import { RATE_LIMIT_BASE_MS } from './rate-limit.js';
 
 export interface GoogleClientOptions {
@@ -15,6 +15,19 @@ export interface GoogleClientOptions {
 
 /** What every Google connector's config has besides credentials. */
 export type GoogleApiConfig = GoogleAuthConfig & { requestTimeoutMs: number };
+
+/** A Google connector's config schema: the credentials, the request deadline, then its own fields. */
+export function googleConfigSchema<Shape extends z.ZodRawShape>(shape: Shape) {
+  return z
+    .object({
+      ...googleAuthShape,
+      /** Deadline for each metadata call (downloads are bounded by the activity's signal). */
+      requestTimeoutMs: z.number().int().min(100).max(10 * 60_000).default(60_000),
+      ...shape,
+    })
+    // The generic shape hides the credential fields from inference; they are googleAuthShape's.
+    .superRefine((config, ctx) => checkGoogleAuth(config as GoogleAuthConfig, ctx));
+}
 
 export interface GoogleApi<Client> {
   client: Client;
