@@ -3,3 +3,4 @@
 export * from './core/contract.js';
 export * from './core/errors.js';
 export { isConnector, loadConnector, registerConnector, type ConnectorFactory } from './connectors/registry.js';
+export { listTwoPhase, ExpiredCursorError, type TwoPhasePosition, type TwoPhaseSource } from './connectors/shared/two-phase-lister.js';

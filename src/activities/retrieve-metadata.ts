@@ -12,7 +12,7 @@ import type { RetrieveMetadataInput, RetrieveMetadataResult } from '../workflows
 import { prepareConnector, withHeartbeats } from './connector-context.js';
 import { withTypedFailures } from './failures.js';
 import type { ActivityMetrics } from './metrics.js';
-import { checkMilestone } from './milestone.js';
+import { checkMilestone, parseMilestone } from './milestone.js';
 
 export function createRetrieveMetadata(
   deps: { pool: Pool; logger: Logger; credentials?: CredentialStore },
@@ -24,7 +24,7 @@ export function createRetrieveMetadata(
     return withTypedFailures(() =>
       withHeartbeats(async () => {
         const { connector, ctx } = await prepareConnector(input, deps);
-        const page = await connector.retrieveMetadata(ctx, input.milestone).catch((err: unknown) => {
+        const page = await connector.retrieveMetadata(ctx, parseMilestone(connector, input.milestone)).catch((err: unknown) => {
           // A milestone handed back with a rate limit lands in workflow state too: same guard.
           if (err instanceof RateLimitError && err.milestone !== undefined) checkMilestone(input.connector, err.milestone);
           throw err;

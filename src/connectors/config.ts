@@ -1,6 +1,8 @@
 // Validates a connector's config with its zod schema and turns failures into a ConfigError
-// that names every bad field (never echoing values, which may be secrets).
-import type { Connector, JsonObject } from '../core/contract.js';
+// that names every bad field (never echoing values, which may be secrets); derives the secret
+// fields and values from the schema's `secret(...)` marks.
+import type { ZodType } from 'zod';
+import { SECRET_META_KEY, type Connector, type JsonObject } from '../core/contract.js';
 import { ConfigError } from '../core/errors.js';
 
 export function parseConnectorConfig<C>(connector: Connector<C>, raw: unknown): C {
@@ -19,7 +21,8 @@ export function rejectSecretsInInput(
   connector: Connector<unknown>,
   input: { connector: string; userId: string; config?: JsonObject },
 ): void {
-  const fields = Object.keys(input.config ?? {}).filter((key) => connector.secretFields?.includes(key));
+  const secretFields = secretFieldsOf(connector);
+  const fields = Object.keys(input.config ?? {}).filter((key) => secretFields.includes(key));
   if (fields.length === 0) return;
   throw new ConfigError(
     `config fields ${fields.join(', ')} of connector "${input.connector}" are secrets and must not travel in workflow input: ` +
@@ -27,6 +30,38 @@ export function rejectSecretsInInput(
     fields,
     { connector: input.connector, userId: input.userId },
   );
+}
+
+/** Top-level config fields marked `secret(...)` in the schema, plus any the connector lists itself. */
+export function secretFieldsOf(connector: Pick<Connector<unknown>, 'configSchema' | 'secretFields'>): string[] {
+  const marked = Object.entries(shapeOf(connector.configSchema)).filter(([, field]) => isSecret(field)).map(([key]) => key);
+  return [...new Set([...marked, ...(connector.secretFields ?? [])])];
+}
+
+/** Every string held under a secret field of `config` (nested ones too): what error text must never show. */
+export function secretValuesOf(schema: ZodType, config: object): string[] {
+  const values: string[] = [];
+  const collect = (value: unknown): void => {
+    if (typeof value === 'string' && value) values.push(value);
+    else if (value && typeof value === 'object') Object.values(value).forEach(collect);
+  };
+  for (const [key, field] of Object.entries(shapeOf(schema))) {
+    if (isSecret(field)) collect((config as Record<string, unknown>)[key]);
+  }
+  return values;
+}
+
+/** The fields of an object schema (refinements keep the object in zod 4); {} for other schemas. */
+function shapeOf(schema: ZodType): Record<string, ZodType> {
+  return (schema as { shape?: Record<string, ZodType> }).shape ?? {};
+}
+
+/** A mark may sit on the field or inside its optional/default/nullable wrappers. */
+function isSecret(field: ZodType): boolean {
+  for (let current: ZodType | undefined = field; current; current = (current.def as { innerType?: ZodType }).innerType) {
+    if (current.meta()?.[SECRET_META_KEY] === true) return true;
+  }
+  return false;
 }
 
 function throwConfig(connector: string, fields: string[], messages: string[]): never {

@@ -67,16 +67,39 @@ export interface ConnectorContext<Config = unknown> {
   saveCredentials: CredentialSaver;
 }
 
-export interface Connector<Config = unknown> {
+/** zod metadata key that marks a config field as a credential (see `secret`). */
+export const SECRET_META_KEY = 'secret';
+
+/**
+ * Marks a config field as a credential: accepted only from the encrypted credential store
+ * (credentialRef), never from workflow input (it would sit in history forever), and its values
+ * are redacted from error text. Everything else (refused fields, values to redact) is derived.
+ */
+export function secret<T extends ZodType>(field: T): T {
+  return field.meta({ [SECRET_META_KEY]: true });
+}
+
+/**
+ * `Config` is the validated config; `M` is the milestone as `milestoneSchema` parses it (the activity
+ * parses the stored JSON before each retrieveMetadata call). Without a schema, M is the raw JSON.
+ */
+export interface Connector<Config = unknown, M = Milestone> {
   readonly name: string;
+  /** Fields holding credentials are marked with `secret(...)`. */
   readonly configSchema: ZodType<Config>;
   /**
-   * Config fields that hold credentials. They are accepted only from the encrypted credential
-   * store (credentialRef), never from workflow input, where they would sit in history forever.
+   * Extra credential fields, for connectors whose schema cannot mark them. Prefer `secret(...)`
+   * in configSchema: both are refused in workflow input.
    */
   readonly secretFields?: readonly string[];
+  /**
+   * Reads the stored milestone (workflow state, possibly written by an older version of the
+   * connector). A value it refuses fails the listing with a ConfigError naming the fields; a
+   * connector that would rather start over maps unusable cursors to a "restart" value instead.
+   */
+  readonly milestoneSchema?: ZodType<M>;
   /** Credentials + reachability check. */
   ping?(ctx: ConnectorContext<Config>): Promise<void>;
-  retrieveMetadata(ctx: ConnectorContext<Config>, milestone: Milestone): Promise<MetadataPage>;
+  retrieveMetadata(ctx: ConnectorContext<Config>, milestone: M): Promise<MetadataPage>;
   retrieveData(ctx: ConnectorContext<Config>, doc: DocMetadata): Promise<DataResult>;
 }

@@ -2,7 +2,7 @@
 // sniffed with `file-type`; text formats have no magic, so for them the declared type (or the
 // file name's extension) decides.
 import { fileTypeFromFile } from 'file-type';
-import mime from 'mime-types';
+import { mimeTypeFromName } from '../connectors/shared/mime.js';
 
 export interface DetectedType {
   /** Lower-case type without parameters. */
@@ -34,13 +34,6 @@ export function parseMimeType(value: string | undefined): { base: string; charse
   const charsetParam = params.map((p) => p.trim()).find((p) => /^charset=/i.test(p));
   const charset = charsetParam?.slice('charset='.length).replace(/^"|"$/g, '').trim() || undefined;
   return { base: base.trim().toLowerCase(), charset };
-}
-
-/** The type a file name's extension suggests, or undefined. */
-export function mimeTypeFromName(fileName: string | undefined): string | undefined {
-  if (!fileName) return undefined;
-  const found = mime.lookup(fileName);
-  return found ? found.toLowerCase() : undefined;
 }
 
 export async function detectContentType(filePath: string, declaredMimeType: string, fileName?: string): Promise<DetectedType> {

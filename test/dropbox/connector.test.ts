@@ -2,7 +2,9 @@
 // against the fake Dropbox over real HTTP on 127.0.0.1.
 import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type DocMetadata, type Milestone } from '../../src/core/contract.js';
+import { parseMilestone } from '../../src/activities/milestone.js';
+import { type DocMetadata } from '../../src/core/contract.js';
+import type { DropboxMilestone } from '../../src/connectors/dropbox/listing.js';
 import { AuthError, ConfigError, NotFoundError, RateLimitError, TransientError } from '../../src/core/errors.js';
 import { headerSafeJson } from '../../src/connectors/dropbox/fetch.js';
 import { dropboxContentHash } from '../fakes/dropbox/account.js';
@@ -33,10 +35,10 @@ async function expectRejection(promise: Promise<unknown>): Promise<Error> {
 }
 
 /** Lists everything once so later calls are incremental; clears the request log. */
-async function caughtUp(ctx = h.ctx): Promise<Milestone> {
+async function caughtUp(ctx = h.ctx): Promise<DropboxMilestone> {
   const { milestone } = await listUntilCaughtUp(h, {}, ctx);
   h.fake.resetRecording();
-  return milestone;
+  return parseMilestone(h.connector, milestone);
 }
 
 function docOf(path: string, extra: Partial<DocMetadata> = {}): DocMetadata {
@@ -182,7 +184,7 @@ describe('listing', () => {
     expect(page.upserts.map((d) => d.path)).toEqual(['/a.txt', '/b.txt']);
     expect(page.hasMore).toBe(false);
     expect(h.fake.counts).toEqual({ '/2/files/list_folder/continue': 1, '/2/files/list_folder': 1 });
-    const next = await h.connector.retrieveMetadata(h.ctx, page.milestone);
+    const next = await h.connector.retrieveMetadata(h.ctx, parseMilestone(h.connector, page.milestone));
     expect(next.reset).toBeUndefined();
   });
 

@@ -1,6 +1,7 @@
 // Test harness for the Dropbox connector: a started fake, a connector context that records
 // saved credentials and log lines, and helpers to page through listings and read bodies.
 import type { Readable } from 'node:stream';
+import { parseMilestone } from '../../src/activities/milestone.js';
 import { DropboxConnector } from '../../src/connectors/dropbox/connector.js';
 import type { DropboxConfig, DropboxConfigInput } from '../../src/connectors/dropbox/config.js';
 import type { ConnectorContext, DataResult, JsonObject, MetadataPage, Milestone } from '../../src/core/contract.js';
@@ -50,7 +51,8 @@ export async function listUntilCaughtUp(
 ): Promise<{ pages: MetadataPage[]; milestone: Milestone }> {
   const pages: MetadataPage[] = [];
   for (let i = 0; i < 1000; i++) {
-    const page = await h.connector.retrieveMetadata(ctx, milestone);
+    // Read as the activity reads it: through the connector's milestoneSchema.
+    const page = await h.connector.retrieveMetadata(ctx, parseMilestone(h.connector, milestone));
     pages.push(page);
     milestone = page.milestone;
     if (!page.hasMore) return { pages, milestone };

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { text } from 'node:stream/consumers';
 import type { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { parseMilestone } from '../../src/activities/milestone.js';
 import { FilesystemConnector } from '../../src/connectors/filesystem/connector.js';
 import { parseConnectorConfig } from '../../src/connectors/config.js';
 import { MAX_MILESTONE_BYTES } from '../../src/core/contract.js';
@@ -96,7 +97,7 @@ describe('listing', () => {
   it('given a milestone it cannot read, a new full walk starts with reset: true', async () => {
     await write('a.txt');
     const { ctx } = filesystemContext({ root });
-    const page = await connector.retrieveMetadata(ctx, { walk: 'not an object', other: [1, 2] });
+    const page = await connector.retrieveMetadata(ctx, parseMilestone(connector, { walk: 'not an object', other: [1, 2] }));
     expect(page).toMatchObject({ reset: true, hasMore: false, upserts: [{ externalId: 'a.txt' }] });
   });
 

@@ -1,5 +1,6 @@
 // A hand-built ConnectorContext for calling the filesystem connector directly, plus a helper
 // that pages through one full walk the way the engine does.
+import { parseMilestone } from '../../src/activities/milestone.js';
 import type { ConnectorContext, MetadataPage, Milestone } from '../../src/core/contract.js';
 import { FilesystemConnector } from '../../src/connectors/filesystem/connector.js';
 import type { FilesystemConfig } from '../../src/connectors/filesystem/config.js';
@@ -34,7 +35,7 @@ export async function fullWalk(
   const pages: MetadataPage[] = [];
   let current = milestone;
   for (;;) {
-    const page = await connector.retrieveMetadata(ctx, current);
+    const page = await connector.retrieveMetadata(ctx, parseMilestone(connector, current));
     pages.push(page);
     current = page.milestone;
     if (!page.hasMore) return { pages, milestone: current };

@@ -1,6 +1,7 @@
 // Test scaffolding for the Google connectors: a hand-built ConnectorContext (recording saved
 // credentials and log lines), a loop that syncs until caught up, and a secret-leak check.
 import { expect } from 'vitest';
+import { parseMilestone } from '../../src/activities/milestone.js';
 import type { Connector, ConnectorContext, JsonObject, MetadataPage, Milestone } from '../../src/core/contract.js';
 import type { FakeGoogle } from '../fakes/google/index.js';
 
@@ -52,7 +53,8 @@ export async function syncUntilCaughtUp<C>(
   const pages: MetadataPage[] = [];
   let current = milestone;
   for (let i = 0; i < maxPages; i++) {
-    const page = await connector.retrieveMetadata(ctx, current);
+    // Read as the activity reads it: through the connector's milestoneSchema.
+    const page = await connector.retrieveMetadata(ctx, parseMilestone(connector, current));
     pages.push(page);
     current = page.milestone;
     if (!page.hasMore) return { pages, milestone: current };

@@ -1,15 +1,16 @@
 // Dropbox connector config: app credentials + the user's OAuth tokens (secrets, merged in
 // from the credential store), what to sync, and test-only host redirection.
 import { z } from 'zod';
+import { secret } from '../../core/contract.js';
 
 export const DROPBOX_MAX_PAGE_SIZE = 2000;
 
 export const dropboxConfigSchema = z.object({
   appKey: z.string().min(1),
-  appSecret: z.string().min(1),
-  refreshToken: z.string().min(1),
+  appSecret: secret(z.string().min(1)),
+  refreshToken: secret(z.string().min(1)),
   /** Last access token issued for refreshToken; refreshed (and saved back) when missing or expiring. */
-  accessToken: z.string().min(1).optional(),
+  accessToken: secret(z.string().min(1).optional()),
   /** ISO-8601. Without it, the first call refreshes the token. */
   accessTokenExpiresAt: z.iso.datetime({ offset: true }).optional(),
   /** Folder to sync ('' = the whole Dropbox). "/Docs/" and "/Docs" are the same. */
@@ -30,11 +31,3 @@ export const dropboxConfigSchema = z.object({
 
 export type DropboxConfig = z.output<typeof dropboxConfigSchema>;
 export type DropboxConfigInput = z.input<typeof dropboxConfigSchema>;
-
-/** Config fields that only the credential store may supply (never workflow input). */
-export const DROPBOX_SECRET_FIELDS = ['appSecret', 'refreshToken', 'accessToken'] as const;
-
-/** Fields holding credentials: never logged, redacted from error text. */
-export function dropboxSecrets(config: DropboxConfig): string[] {
-  return [config.appSecret, config.refreshToken, config.accessToken].filter((s): s is string => !!s);
-}

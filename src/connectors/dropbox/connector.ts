@@ -1,20 +1,20 @@
 // The Dropbox connector: listing through the SDK (files/list_folder + continue cursors as
 // the milestone), content streamed from the content host, OAuth refresh serialized per
 // credential and saved back. Every failure leaves as a typed docsync error.
-import type { Connector, ConnectorContext, DataResult, DocMetadata, MetadataPage, Milestone } from '../../core/contract.js';
-import { createPathFilter } from '../shared/path-glob.js';
-import { DROPBOX_SECRET_FIELDS, dropboxConfigSchema, type DropboxConfig } from './config.js';
+import type { Connector, ConnectorContext, DataResult, DocMetadata, MetadataPage } from '../../core/contract.js';
+import { createPathFilter } from '../shared/glob.js';
+import { dropboxConfigSchema, type DropboxConfig } from './config.js';
 import { CONNECTOR_NAME, DropboxApiError } from './errors.js';
 import { openContent } from './content.js';
-import { toMetadataPage, type DropboxMilestone } from './listing.js';
+import { dropboxMilestoneSchema, toMetadataPage, type DropboxMilestone } from './listing.js';
 import { workerSessions } from './session.js';
 
 type Ctx = ConnectorContext<DropboxConfig>;
 
-export class DropboxConnector implements Connector<DropboxConfig> {
+export class DropboxConnector implements Connector<DropboxConfig, DropboxMilestone> {
   readonly name = CONNECTOR_NAME;
   readonly configSchema = dropboxConfigSchema;
-  readonly secretFields = DROPBOX_SECRET_FIELDS;
+  readonly milestoneSchema = dropboxMilestoneSchema;
   // Shared by every instance: the registry builds a connector per activity call, and a session's
   // token refreshes and rate-limit wait must outlive one call.
   private readonly sessions = workerSessions;
@@ -24,11 +24,11 @@ export class DropboxConnector implements Connector<DropboxConfig> {
   }
 
   /** One Dropbox request per call: list_folder for a new sync, list_folder/continue after. */
-  async retrieveMetadata(ctx: Ctx, raw: Milestone): Promise<MetadataPage> {
+  async retrieveMetadata(ctx: Ctx, milestone: DropboxMilestone): Promise<MetadataPage> {
     const session = this.sessions.get(ctx.config);
-    const include = createPathFilter(ctx.config.include, ctx.config.exclude);
-    const cursor = (raw as DropboxMilestone).cursor;
-    if (typeof cursor === 'string' && cursor) {
+    const include = createPathFilter(ctx.config.include, ctx.config.exclude, { nocase: true });
+    if ('cursor' in milestone) {
+      const { cursor } = milestone;
       try {
         const res = await session.call(ctx, 'files/list_folder/continue', (dbx) => dbx.filesListFolderContinue({ cursor }));
         return toMetadataPage(res.result, { include, reset: false });
@@ -38,8 +38,8 @@ export class DropboxConnector implements Connector<DropboxConfig> {
       }
       return toMetadataPage(await this.listFolder(ctx), { include, reset: true });
     }
-    // A milestone with keys but no usable cursor is garbage: start over as a reset (full sweep).
-    return toMetadataPage(await this.listFolder(ctx), { include, reset: Object.keys(raw ?? {}).length > 0 });
+    // A milestone with no usable cursor is garbage: start over as a reset (full sweep).
+    return toMetadataPage(await this.listFolder(ctx), { include, reset: 'unreadable' in milestone });
   }
 
   async retrieveData(ctx: Ctx, doc: DocMetadata): Promise<DataResult> {

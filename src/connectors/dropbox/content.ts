@@ -4,7 +4,7 @@
 import { DropboxResponseError } from 'dropbox';
 import type { ConnectorContext, DataResult, DocMetadata } from '../../core/contract.js';
 import { fetchStreaming } from '../shared/fetch-with-timeout.js';
-import { guessMimeType } from '../shared/mime-type.js';
+import { guessMimeType } from '../shared/mime.js';
 import type { DropboxConfig } from './config.js';
 import { CONNECTOR_NAME } from './errors.js';
 import { headerSafeJson, resolveDropboxUrl } from './fetch.js';

@@ -1,11 +1,19 @@
 // Turns Dropbox failures (SDK DropboxResponseError, our own streaming responses, network
-// errors) into docsync's typed errors. Messages name connector, route, status and the
-// Dropbox error tag; never tokens, secrets or URLs.
-import { AuthError, ConfigError, DocsyncError, NotFoundError, RateLimitError, TransientError, type ErrorContext } from '../../core/errors.js';
+// errors) into docsync's typed errors: Dropbox's own codes (429 bodies, 409 tags, refused
+// cursors) first, then the shared status table. Messages name connector, route, status and
+// the Dropbox error tag; never tokens, secrets or URLs.
+import { AuthError, ConfigError, DocsyncError, NotFoundError, TransientError, type ErrorContext } from '../../core/errors.js';
+import { statusErrorKind, typedHttpError, type StatusTable } from '../shared/http-errors.js';
 import { resolveRetryAt } from '../shared/retry-after.js';
 import { bodyExcerpt, redactSecrets } from '../shared/redact-secrets.js';
 
 export const CONNECTOR_NAME = 'dropbox';
+
+/**
+ * Dropbox reports a missing file as 409 path/not_found; a 404 or 410 means a wrong endpoint, not a
+ * missing document, so it stays a DropboxApiError (retried) like other unmapped statuses.
+ */
+const DROPBOX_STATUS: StatusTable = { 404: null, 410: null };
 
 /** A Dropbox API error that fits no typed class (other 4xx): retried like any plain error. */
 export class DropboxApiError extends DocsyncError {
@@ -88,13 +96,11 @@ export function toDocsyncError(err: unknown, scope: DropboxErrorScope): unknown 
   if (status === 429 || (status === 503 && retryAfterHeader)) {
     const body = err.error as { error?: { retry_after?: unknown } } | null;
     const retryAt = resolveRetryAt({ header: retryAfterHeader, bodySeconds: body?.error?.retry_after });
-    return new RateLimitError(retryAt, `${message}; retry at ${retryAt.toISOString()}`, withStatus);
+    return typedHttpError('rate-limit', message, withStatus, { retryAt });
   }
   if (scope.route === 'oauth2/token' && status < 500) {
     return new AuthError(`${message}: the refresh token or app credentials were rejected`, withStatus);
   }
-  if (status === 401 || status === 403) return new AuthError(message, withStatus);
-  if (status >= 500) return new TransientError(message, withStatus);
   if (status === 409 && tags[0] === 'path' && tags[1] === 'not_found') {
     if (scope.route.startsWith('files/list_folder')) {
       return new ConfigError(`${message}: rootPath does not exist`, ['rootPath'], withStatus);
@@ -106,7 +112,8 @@ export function toDocsyncError(err: unknown, scope: DropboxErrorScope): unknown 
     // new listing: report it like a reset so the connector starts over (and the store sweeps).
     return new DropboxApiError(`${message}: the cursor was refused`, withStatus, 'reset');
   }
-  return new DropboxApiError(message, withStatus, tags[0]);
+  const kind = statusErrorKind(status, DROPBOX_STATUS);
+  return kind ? typedHttpError(kind, message, withStatus) : new DropboxApiError(message, withStatus, tags[0]);
 }
 
 function describeBody(err: DropboxHttpFailure, tags: string[], secrets: string[]): string {

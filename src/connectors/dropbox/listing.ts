@@ -1,16 +1,18 @@
 // Turns a files/list_folder(/continue) result into a MetadataPage: files become upserts,
 // deleted entries become deletedPaths (path_lower; covers everything under a folder),
 // folders are skipped. Renames arrive as delete(old path) + file(new path, same id).
+import { z } from 'zod';
 import type { files } from 'dropbox';
 import type { DocMetadata, MetadataPage } from '../../core/contract.js';
-import { guessMimeType } from '../shared/mime-type.js';
-import type { PathFilter } from '../shared/path-glob.js';
+import { guessMimeType } from '../shared/mime.js';
+import type { PathFilter } from '../shared/glob.js';
+import { cursorToken, unreadableMilestone } from '../shared/milestone-schema.js';
 
 type Entry = files.ListFolderResult['entries'][number];
 
-export interface DropboxMilestone {
-  cursor?: string;
-}
+/** A list_folder cursor; `{}` before the first listing; anything else starts over as a reset. */
+export const dropboxMilestoneSchema = z.union([z.object({ cursor: cursorToken }), z.strictObject({}), unreadableMilestone]);
+export type DropboxMilestone = z.output<typeof dropboxMilestoneSchema>;
 
 export function fileToDocMetadata(file: files.FileMetadataReference): DocMetadata {
   return {

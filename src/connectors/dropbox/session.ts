@@ -7,7 +7,8 @@ import { Dropbox, DropboxAuth } from 'dropbox';
 import { type ConnectorContext } from '../../core/contract.js';
 import { RateLimitError } from '../../core/errors.js';
 import { SerialQueue } from '../shared/serial-queue.js';
-import { dropboxSecrets, type DropboxConfig } from './config.js';
+import { secretValuesOf } from '../config.js';
+import { dropboxConfigSchema, type DropboxConfig } from './config.js';
 import { createDropboxFetch } from './fetch.js';
 import { CONNECTOR_NAME, isExpiredTokenError, toDocsyncError } from './errors.js';
 
@@ -89,7 +90,7 @@ export class DropboxSession {
   }
 
   secrets(): string[] {
-    return [...dropboxSecrets(this.config), this.auth.getAccessToken()].filter(Boolean);
+    return [...secretValuesOf(dropboxConfigSchema, this.config), this.auth.getAccessToken()].filter(Boolean);
   }
 
   /** The SDK's own check (refresh when missing or < 5 min left), serialized per credential. */

@@ -13,26 +13,30 @@
 // per-directory state far beyond what a milestone may hold.
 import { constants as fsConstants, promises as fs } from 'node:fs';
 import path from 'node:path';
-import mime from 'mime-types';
-import picomatch from 'picomatch';
 import { z } from 'zod';
 import type { Connector, ConnectorContext, DataResult, DocMetadata, MetadataPage, Milestone } from '../../core/contract.js';
 import { ConfigError, NotFoundError } from '../../core/errors.js';
+import { createPathFilter } from '../shared/glob.js';
+import { guessMimeType } from '../shared/mime.js';
 import { filesystemConfigSchema, type FilesystemConfig } from './config.js';
 import { isInside, resolveExternalId } from './paths.js';
 import { walkFiles, type WalkedFile } from './walk.js';
 
-const milestoneSchema = z.object({
-  walk: z.object({ after: z.string().optional(), startedAt: z.string(), listed: z.number().int().default(0) }).optional(),
-  lastWalk: z.object({ startedAt: z.string(), finishedAt: z.string(), listed: z.number().int() }).optional(),
-});
-type FilesystemMilestone = z.infer<typeof milestoneSchema>;
+/** A walk in progress and/or the last finished one; anything unreadable starts a new walk (every walk resets). */
+export const filesystemMilestoneSchema = z
+  .object({
+    walk: z.object({ after: z.string().optional(), startedAt: z.string(), listed: z.number().int().default(0) }).optional(),
+    lastWalk: z.object({ startedAt: z.string(), finishedAt: z.string(), listed: z.number().int() }).optional(),
+  })
+  .catch({});
+type FilesystemMilestone = z.output<typeof filesystemMilestoneSchema>;
 
 const HEARTBEAT_EVERY = 500;
 
-export class FilesystemConnector implements Connector<FilesystemConfig> {
+export class FilesystemConnector implements Connector<FilesystemConfig, FilesystemMilestone> {
   readonly name = 'filesystem';
   readonly configSchema = filesystemConfigSchema;
+  readonly milestoneSchema = filesystemMilestoneSchema;
 
   async ping(ctx: ConnectorContext<FilesystemConfig>): Promise<void> {
     try {
@@ -44,10 +48,8 @@ export class FilesystemConnector implements Connector<FilesystemConfig> {
     }
   }
 
-  async retrieveMetadata(ctx: ConnectorContext<FilesystemConfig>, raw: Milestone): Promise<MetadataPage> {
+  async retrieveMetadata(ctx: ConnectorContext<FilesystemConfig>, previous: FilesystemMilestone): Promise<MetadataPage> {
     const { root, pageSize } = ctx.config;
-    const parsed = milestoneSchema.safeParse(raw ?? {});
-    const previous: FilesystemMilestone = parsed.success ? parsed.data : {};
     const starting = !previous.walk;
     const walk = previous.walk ?? { startedAt: new Date().toISOString(), listed: 0 };
 
@@ -112,22 +114,13 @@ export class FilesystemConnector implements Connector<FilesystemConfig> {
       await handle.close();
       throw new Error(`filesystem: "${rel}" under ${root} is not a regular file`);
     }
-    return { body: handle.createReadStream(), mimeType: mimeTypeOf(rel), size: stat.size };
+    return { body: handle.createReadStream(), mimeType: guessMimeType(rel), size: stat.size };
   }
 
   private filters(config: FilesystemConfig): { skipDir(rel: string): boolean; listFile(rel: string): boolean } {
-    const options = { dot: true, basename: true };
-    const include = config.include?.length ? picomatch(config.include, options) : undefined;
-    const exclude = config.exclude?.length ? picomatch(config.exclude, options) : undefined;
-    return {
-      skipDir: (rel) => exclude?.(rel) ?? false,
-      listFile: (rel) => (include ? include(rel) : true) && !(exclude?.(rel) ?? false),
-    };
+    const filter = createPathFilter(config.include, config.exclude, { basename: true });
+    return { skipDir: filter.excludes, listFile: filter };
   }
-}
-
-export function mimeTypeOf(fileName: string): string {
-  return mime.lookup(fileName) || 'application/octet-stream';
 }
 
 function toMetadata({ rel, stat }: WalkedFile): DocMetadata {
@@ -135,7 +128,7 @@ function toMetadata({ rel, stat }: WalkedFile): DocMetadata {
     externalId: rel,
     title: path.posix.basename(rel),
     path: rel,
-    mimeType: mimeTypeOf(rel),
+    mimeType: guessMimeType(rel),
     size: stat.size,
     modifiedAt: stat.mtime.toISOString(),
     version: `${stat.size}-${stat.mtimeMs}`,

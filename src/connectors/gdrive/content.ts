@@ -4,26 +4,20 @@ import type { Readable } from 'node:stream';
 import type { drive_v3 } from '@googleapis/drive';
 import type { ConnectorContext, DataResult, DocMetadata } from '../../core/contract.js';
 import { UnsupportedContentError } from '../../core/errors.js';
-import type { GoogleSession } from '../google/auth.js';
-import { callOptions } from '../google/api.js';
-import { RATE_LIMIT_BASE_MS } from '../google/rate-limit.js';
+import { FIXED_SCHEDULE, type GoogleApi } from '../google/api.js';
 import type { GdriveConfig } from './config.js';
 import { EXPORT_MIME, isGoogleAppsType } from './files.js';
 
-/** No milestone here to count a streak: a download hit by quota waits a fixed 30 s. */
-const DATA_SCHEDULE = { fixedMs: RATE_LIMIT_BASE_MS };
-
 export async function retrieveDriveContent(
   ctx: ConnectorContext<GdriveConfig>,
-  drive: drive_v3.Drive,
-  session: GoogleSession,
+  { client: drive, session }: GoogleApi<drive_v3.Drive>,
   doc: DocMetadata,
 ): Promise<DataResult> {
   const fileId = doc.externalId;
   const googleMimeType = typeof doc.extra?.googleMimeType === 'string' ? doc.extra.googleMimeType : doc.mimeType ?? '';
   // Streams get only the activity's signal: a total deadline would cut long downloads.
-  const opts = { ...callOptions(ctx), responseType: 'stream' as const };
-  const runOpts = { externalId: fileId, schedule: DATA_SCHEDULE };
+  const opts = { signal: ctx.signal, responseType: 'stream' as const };
+  const runOpts = { externalId: fileId, schedule: FIXED_SCHEDULE };
 
   if (isGoogleAppsType(googleMimeType)) {
     const target = EXPORT_MIME[googleMimeType];

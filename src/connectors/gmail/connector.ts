@@ -1,39 +1,34 @@
 // The Gmail connector: a message is a document (message/rfc822). Listing via messages.list and
 // history.list (listing.ts); content is the raw message, base64url-decoded.
 import { gmail_v1 } from '@googleapis/gmail';
-import type { Connector, ConnectorContext, DataResult, DocMetadata, MetadataPage, Milestone } from '../../core/contract.js';
+import type { ConnectorContext, DataResult, DocMetadata } from '../../core/contract.js';
 import { UnsupportedContentError } from '../../core/errors.js';
-import { GOOGLE_SECRET_FIELDS, GoogleSession } from '../google/auth.js';
-import { callOptions, clientOptions } from '../google/api.js';
-import { RATE_LIMIT_BASE_MS } from '../google/rate-limit.js';
+import { FIXED_SCHEDULE, type GoogleApi, type GoogleClientOptions } from '../google/api.js';
+import { GoogleConnector, type PingCall } from '../google/connector.js';
 import { gmailConfigSchema, GMAIL_SCOPES, type GmailConfig } from './config.js';
-import { GmailLister, MESSAGE_MIME } from './listing.js';
+import { gmailMilestoneSchema, listGmail, MESSAGE_MIME, type GmailMilestone } from './listing.js';
 
-export class GmailConnector implements Connector<GmailConfig> {
+export class GmailConnector extends GoogleConnector<GmailConfig, GmailMilestone, gmail_v1.Gmail> {
   readonly name = 'gmail';
   readonly configSchema = gmailConfigSchema;
-  readonly secretFields = GOOGLE_SECRET_FIELDS;
+  readonly milestoneSchema = gmailMilestoneSchema;
+  protected readonly scopes = GMAIL_SCOPES;
+  protected readonly pingCall: PingCall<gmail_v1.Gmail> = {
+    operation: 'users.getProfile',
+    call: ({ client, call }) => client.users.getProfile({ userId: 'me' }, call),
+  };
+  protected readonly list = listGmail;
 
-  async ping(ctx: ConnectorContext<GmailConfig>): Promise<void> {
-    const { gmail, session } = this.open(ctx);
-    await session.run('users.getProfile', () => gmail.users.getProfile({ userId: 'me' }, callOptions(ctx, ctx.config.requestTimeoutMs)), {
-      schedule: { fixedMs: RATE_LIMIT_BASE_MS },
-    });
+  protected createClient(options: GoogleClientOptions): gmail_v1.Gmail {
+    return new gmail_v1.Gmail(options);
   }
 
-  async retrieveMetadata(ctx: ConnectorContext<GmailConfig>, milestone: Milestone): Promise<MetadataPage> {
-    const { gmail, session } = this.open(ctx);
-    return new GmailLister(ctx, gmail, session, milestone).page();
-  }
-
-  async retrieveData(ctx: ConnectorContext<GmailConfig>, doc: DocMetadata): Promise<DataResult> {
-    const { gmail, session } = this.open(ctx);
+  protected async fetch(ctx: ConnectorContext<GmailConfig>, { client: gmail, session, call }: GoogleApi<gmail_v1.Gmail>, doc: DocMetadata): Promise<DataResult> {
     const id = doc.externalId;
-    const res = await session.run(
-      'users.messages.get',
-      () => gmail.users.messages.get({ userId: 'me', id, format: 'raw' }, callOptions(ctx, ctx.config.requestTimeoutMs)),
-      { externalId: id, schedule: { fixedMs: RATE_LIMIT_BASE_MS } },
-    );
+    const res = await session.run('users.messages.get', () => gmail.users.messages.get({ userId: 'me', id, format: 'raw' }, call), {
+      externalId: id,
+      schedule: FIXED_SCHEDULE,
+    });
     if (typeof res.data.raw !== 'string') {
       throw new UnsupportedContentError(`gmail: message ${id} came back without raw content`, {
         connector: this.name,
@@ -43,10 +38,5 @@ export class GmailConnector implements Connector<GmailConfig> {
     }
     const body = Buffer.from(res.data.raw, 'base64url');
     return { body, mimeType: MESSAGE_MIME, size: body.length };
-  }
-
-  private open(ctx: ConnectorContext<GmailConfig>): { gmail: gmail_v1.Gmail; session: GoogleSession } {
-    const session = new GoogleSession(ctx, this.name, GMAIL_SCOPES);
-    return { gmail: new gmail_v1.Gmail(clientOptions(ctx.config, session)), session };
   }
 }

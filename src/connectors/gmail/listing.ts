@@ -1,17 +1,27 @@
-// Gmail metadata paging. First sync: users.getProfile for the start historyId, then
-// messages.list pages; after that history.list from the stored historyId, one request per call.
-// A 404 (history too old) restarts the full listing with `reset: true`.
+// Gmail metadata paging on the two-phase lister: users.getProfile for the start historyId, then
+// messages.list pages, then history.list from that historyId, one request per call. A 404
+// (history too old) restarts the full listing with `reset: true`.
+import { z } from 'zod';
 import type { gmail_v1 } from '@googleapis/gmail';
 import type { ConnectorContext, DocMetadata, MetadataPage, Milestone } from '../../core/contract.js';
-import type { GoogleSession } from '../google/auth.js';
-import { ExpiredCursorError } from '../google/errors.js';
-import { callOptions } from '../google/api.js';
+import { googleMilestoneFields, type GoogleApi } from '../google/api.js';
 import { withoutStreak } from '../google/rate-limit.js';
+import { cursorToken, unreadableMilestone } from '../shared/milestone-schema.js';
+import { listTwoPhase, splitOutcome, type TwoPhasePosition, type TwoPhaseSource } from '../shared/two-phase-lister.js';
 import { inScope, type GmailConfig } from './config.js';
 
-export type GmailMilestone =
-  | { phase: 'list'; startHistoryId: string; pageToken?: string }
-  | { phase: 'history'; historyId: string; pageToken?: string };
+const pageToken = cursorToken.optional().catch(undefined);
+export const gmailMilestoneSchema = z.union([
+  z.object({ phase: z.literal('list'), startHistoryId: cursorToken, pageToken, ...googleMilestoneFields }),
+  z.object({ phase: z.literal('history'), historyId: cursorToken, pageToken, ...googleMilestoneFields }),
+  z.strictObject(googleMilestoneFields), // first sync
+  unreadableMilestone,
+]);
+export type GmailMilestone = z.output<typeof gmailMilestoneSchema>;
+
+/** Start historyId, messages.list page token, history.list position. */
+type HistoryAt = { historyId: string; pageToken?: string };
+type GmailPosition = TwoPhasePosition<string, string, HistoryAt>;
 
 export const MESSAGE_MIME = 'message/rfc822';
 const HISTORY_TYPES = ['messageAdded', 'messageDeleted', 'labelAdded', 'labelRemoved'];
@@ -23,126 +33,93 @@ const HISTORY_TYPES = ['messageAdded', 'messageDeleted', 'labelAdded', 'labelRem
  */
 export const MESSAGE_VERSION = 'raw-1';
 
-function messageDoc(id: string, _seenAt: string, threadId?: string | null): DocMetadata {
+function messageDoc(id: string, threadId?: string | null): DocMetadata {
   return { externalId: id, title: id, mimeType: MESSAGE_MIME, version: MESSAGE_VERSION, extra: threadId ? { threadId } : {} };
 }
 
-export class GmailLister {
-  constructor(
-    private readonly ctx: ConnectorContext<GmailConfig>,
-    private readonly gmail: gmail_v1.Gmail,
-    private readonly session: GoogleSession,
-    private readonly given: Milestone,
-  ) {}
-
-  async page(): Promise<MetadataPage> {
-    const m = parseMilestone(this.given);
-    if (m?.phase === 'history') return this.historyPage(m.historyId, m.pageToken);
-    if (m?.phase === 'list') return this.listPage(m.startHistoryId, m.pageToken, false);
-    return this.restart(Object.keys(withoutStreak(this.given)).length > 0);
-  }
-
-  private async restart(reset: boolean): Promise<MetadataPage> {
-    const res = await this.session.run('users.getProfile', () => this.gmail.users.getProfile({ userId: 'me' }, this.callOpts), {
-      schedule: { milestone: this.given },
-    });
-    const start = res.data.historyId;
-    if (!start) throw new Error('gmail: users.getProfile returned no historyId');
-    return this.listPage(start, undefined, reset);
-  }
-
-  private async listPage(startHistoryId: string, pageToken: string | undefined, reset: boolean): Promise<MetadataPage> {
-    const { pageSize, q, labelIds, includeSpamTrash } = this.ctx.config;
-    const res = await this.session.run(
-      'users.messages.list',
-      () =>
-        this.gmail.users.messages.list(
-          { userId: 'me', maxResults: pageSize, pageToken, q, labelIds, includeSpamTrash },
-          this.callOpts,
-        ),
-      { schedule: { milestone: this.given } },
-    );
-    const upserts = (res.data.messages ?? []).filter((m) => m.id).map((m) => messageDoc(m.id!, startHistoryId, m.threadId));
-    const next = res.data.nextPageToken;
-    return {
-      upserts,
-      deletes: [],
-      milestone: next ? { phase: 'list', startHistoryId, pageToken: next } : { phase: 'history', historyId: startHistoryId },
-      hasMore: !!next,
-      reset,
-    };
-  }
-
-  private async historyPage(historyId: string, pageToken: string | undefined): Promise<MetadataPage> {
-    let res;
-    try {
-      res = await this.session.run(
-        'users.history.list',
-        () =>
-          this.gmail.users.history.list(
-            { userId: 'me', startHistoryId: historyId, pageToken, maxResults: this.ctx.config.pageSize, historyTypes: HISTORY_TYPES },
-            this.callOpts,
-          ),
-        { schedule: { milestone: this.given }, isExpiredCursor: (f) => f.status === 404 },
-      );
-    } catch (err) {
-      if (!(err instanceof ExpiredCursorError)) throw err;
-      this.ctx.logger.warn({ connector: 'gmail', userId: this.ctx.userId }, 'startHistoryId expired; restarting the full listing');
-      return this.restart(true);
-    }
-    const outcome = this.applyHistory(res.data.history ?? []);
-    const upserts = [...outcome.values()].filter((d): d is DocMetadata => d !== null);
-    const deletes = [...outcome].filter(([, d]) => d === null).map(([id]) => id);
-    const next = res.data.nextPageToken;
-    const latest = res.data.historyId ?? historyId;
-    return {
-      upserts,
-      deletes,
-      milestone: next ? { phase: 'history', historyId, pageToken: next } : { phase: 'history', historyId: latest },
-      hasMore: !!next,
-    };
-  }
-
-  /** Replays history records in order; per message the last transition wins (null = delete). */
-  private applyHistory(records: gmail_v1.Schema$History[]): Map<string, DocMetadata | null> {
-    const config = this.ctx.config;
-    const outcome = new Map<string, DocMetadata | null>();
-    const upsert = (m: gmail_v1.Schema$Message | undefined, version: string) => {
-      if (m?.id) outcome.set(m.id, messageDoc(m.id, version, m.threadId));
-    };
-    for (const record of records) {
-      const version = record.id ?? '0';
-      for (const added of record.messagesAdded ?? []) {
-        if (inScope(config, added.message?.labelIds ?? [])) upsert(added.message, version);
-      }
-      for (const deleted of record.messagesDeleted ?? []) {
-        if (deleted.message?.id) outcome.set(deleted.message.id, null);
-      }
-      // Label events carry the labels after the change: derive "before" to see moves in or out.
-      const moves = [
-        ...(record.labelsAdded ?? []).map((e) => ({ e, before: (e.message?.labelIds ?? []).filter((l) => !e.labelIds?.includes(l)) })),
-        ...(record.labelsRemoved ?? []).map((e) => ({ e, before: [...(e.message?.labelIds ?? []), ...(e.labelIds ?? [])] })),
-      ];
-      for (const { e, before } of moves) {
-        const wasIn = inScope(config, before);
-        const isIn = inScope(config, e.message?.labelIds ?? []);
-        if (!wasIn && isIn) upsert(e.message, version);
-        else if (wasIn && !isIn && e.message?.id) outcome.set(e.message.id, null);
-      }
-    }
-    return outcome;
-  }
-
-  private get callOpts() {
-    return callOptions(this.ctx, this.ctx.config.requestTimeoutMs);
-  }
+export async function listGmail(ctx: ConnectorContext<GmailConfig>, api: GoogleApi<gmail_v1.Gmail>, milestone: GmailMilestone): Promise<MetadataPage> {
+  const { next, ...page } = await listTwoPhase(gmailSource(ctx, api, milestone), positionOf(milestone));
+  return { ...page, milestone: milestoneOf(next) };
 }
 
-function parseMilestone(m: Milestone): GmailMilestone | undefined {
-  const pageToken = typeof m.pageToken === 'string' && m.pageToken ? m.pageToken : undefined;
-  if (m.phase === 'history' && typeof m.historyId === 'string' && m.historyId) return { phase: 'history', historyId: m.historyId, pageToken };
-  if (m.phase === 'list' && typeof m.startHistoryId === 'string' && m.startHistoryId) {
-    return { phase: 'list', startHistoryId: m.startHistoryId, pageToken };
+function positionOf(m: GmailMilestone): GmailPosition {
+  if ('phase' in m && m.phase === 'list') return { phase: 'snapshot', start: m.startHistoryId, page: m.pageToken };
+  if ('phase' in m && m.phase === 'history') return { phase: 'changes', at: { historyId: m.historyId, pageToken: m.pageToken } };
+  return { phase: 'start', reset: Object.keys(withoutStreak(m)).length > 0 };
+}
+
+function milestoneOf(next: GmailPosition): Milestone {
+  const token = (t: string | undefined): Milestone => (t ? { pageToken: t } : {});
+  if (next.phase === 'snapshot') return { phase: 'list', startHistoryId: next.start, ...token(next.page) };
+  if (next.phase === 'changes') return { phase: 'history', historyId: next.at.historyId, ...token(next.at.pageToken) };
+  return {};
+}
+
+function gmailSource(
+  ctx: ConnectorContext<GmailConfig>,
+  { client: gmail, session, call }: GoogleApi<gmail_v1.Gmail>,
+  /** The milestone as given: its rate-limit streak drives the backoff schedule. */
+  given: GmailMilestone,
+): TwoPhaseSource<string, string, HistoryAt> {
+  const { pageSize, q, labelIds, includeSpamTrash } = ctx.config;
+  const schedule = { milestone: given };
+  return {
+    async startToken() {
+      const res = await session.run('users.getProfile', () => gmail.users.getProfile({ userId: 'me' }, call), { schedule });
+      if (!res.data.historyId) throw new Error('gmail: users.getProfile returned no historyId');
+      return res.data.historyId;
+    },
+    async snapshotPage(_start, pageToken) {
+      const res = await session.run(
+        'users.messages.list',
+        () => gmail.users.messages.list({ userId: 'me', maxResults: pageSize, pageToken, q, labelIds, includeSpamTrash }, call),
+        { schedule },
+      );
+      const upserts = (res.data.messages ?? []).filter((m) => m.id).map((m) => messageDoc(m.id!, m.threadId));
+      return { upserts, next: res.data.nextPageToken ?? undefined };
+    },
+    feedAfterSnapshot: (start) => ({ at: { historyId: start }, hasMore: false }),
+    async changesPage({ historyId, pageToken }) {
+      const res = await session.run(
+        'users.history.list',
+        () => gmail.users.history.list({ userId: 'me', startHistoryId: historyId, pageToken, maxResults: pageSize, historyTypes: HISTORY_TYPES }, call),
+        { schedule, isExpiredCursor: (f) => f.status === 404 },
+      );
+      const next = res.data.nextPageToken ?? undefined;
+      // Within a query, pages keep its startHistoryId; once done, the feed goes on from the latest.
+      const at = next ? { historyId, pageToken: next } : { historyId: res.data.historyId ?? historyId };
+      return { ...splitOutcome(applyHistory(ctx.config, res.data.history ?? [])), next: at, hasMore: !!next };
+    },
+    onExpired() {
+      ctx.logger.warn({ connector: 'gmail', userId: ctx.userId }, 'startHistoryId expired; restarting the full listing');
+    },
+  };
+}
+
+/** Replays history records in order; per message the last transition wins (null = delete). */
+function applyHistory(config: GmailConfig, records: gmail_v1.Schema$History[]): Map<string, DocMetadata | null> {
+  const outcome = new Map<string, DocMetadata | null>();
+  const upsert = (m: gmail_v1.Schema$Message | undefined) => {
+    if (m?.id) outcome.set(m.id, messageDoc(m.id, m.threadId));
+  };
+  for (const record of records) {
+    for (const added of record.messagesAdded ?? []) {
+      if (inScope(config, added.message?.labelIds ?? [])) upsert(added.message);
+    }
+    for (const deleted of record.messagesDeleted ?? []) {
+      if (deleted.message?.id) outcome.set(deleted.message.id, null);
+    }
+    // Label events carry the labels after the change: derive "before" to see moves in or out.
+    const moves = [
+      ...(record.labelsAdded ?? []).map((e) => ({ e, before: (e.message?.labelIds ?? []).filter((l) => !e.labelIds?.includes(l)) })),
+      ...(record.labelsRemoved ?? []).map((e) => ({ e, before: [...(e.message?.labelIds ?? []), ...(e.labelIds ?? [])] })),
+    ];
+    for (const { e, before } of moves) {
+      const wasIn = inScope(config, before);
+      const isIn = inScope(config, e.message?.labelIds ?? []);
+      if (!wasIn && isIn) upsert(e.message);
+      else if (wasIn && !isIn && e.message?.id) outcome.set(e.message.id, null);
+    }
   }
-  return undefined;
+  return outcome;
 }

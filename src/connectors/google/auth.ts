@@ -3,8 +3,11 @@
 // tokens saved back through ctx.saveCredentials.
 import { z } from 'zod';
 import { JWT, OAuth2Client, type Credentials } from 'google-auth-library';
-import type { ConnectorContext, JsonObject } from '../../core/contract.js';
-import { ExpiredCursorError, mapGoogleError, readGoogleFailure, type GoogleFailure } from './errors.js';
+import { secret, type ConnectorContext, type JsonObject } from '../../core/contract.js';
+import { secretValuesOf } from '../config.js';
+import { ExpiredCursorError } from '../shared/two-phase-lister.js';
+import { mapGoogleError } from './errors.js';
+import { readGoogleFailure, type GoogleFailure } from './failure.js';
 import type { RateLimitSchedule } from './rate-limit.js';
 
 /** The token URL google-auth-library's JWT/gtoken hard-code (and sign into the assertion). */
@@ -21,16 +24,16 @@ const loopbackUrl = z
 /** Credential fields, merged flat into each Google connector's config. */
 export const googleAuthShape = {
   clientId: z.string().min(1).optional(),
-  clientSecret: z.string().min(1).optional(),
-  refreshToken: z.string().min(1).optional(),
+  clientSecret: secret(z.string().min(1).optional()),
+  refreshToken: secret(z.string().min(1).optional()),
   /** Last access token issued (user or service account); refreshed and saved back when rejected. */
-  accessToken: z.string().min(1).optional(),
+  accessToken: secret(z.string().min(1).optional()),
   /** Epoch milliseconds. Unknown: the token is used until a 401. */
   expiryDate: z.number().int().positive().optional(),
   /** A service-account key (the JSON key file's object); `subject` is the user to impersonate. */
-  serviceAccount: z
-    .object({ client_email: z.string().min(1), private_key: z.string().min(1), private_key_id: z.string().optional() })
-    .optional(),
+  serviceAccount: secret(
+    z.object({ client_email: z.string().min(1), private_key: z.string().min(1), private_key_id: z.string().optional() }).optional(),
+  ),
   subject: z.string().min(1).optional(),
   /** Tests only: the OAuth token endpoint (loopback). */
   tokenUrl: loopbackUrl.optional(),
@@ -54,15 +57,7 @@ export function checkGoogleAuth(config: GoogleAuthConfig, ctx: z.RefinementCtx):
   }
 }
 
-/** Config fields that only the credential store may supply (never workflow input). */
-export const GOOGLE_SECRET_FIELDS = ['clientSecret', 'refreshToken', 'accessToken', 'serviceAccount'] as const;
-
-/** Values that must never appear in an error message or a log line. */
-export function googleSecrets(config: GoogleAuthConfig): string[] {
-  return [config.clientSecret, config.refreshToken, config.accessToken, config.serviceAccount?.private_key].filter(
-    (s): s is string => !!s,
-  );
-}
+const googleAuthSchema = z.object(googleAuthShape);
 
 export interface RunOptions {
   externalId?: string;
@@ -88,7 +83,7 @@ export class GoogleSession {
     scopes: string[],
   ) {
     const config = ctx.config;
-    this.secrets = googleSecrets(config);
+    this.secrets = secretValuesOf(googleAuthSchema, config);
     this.client = config.serviceAccount ? this.serviceAccountClient(config, scopes) : this.userClient(config);
     this.client.transporter.interceptors.request.add({
       resolved: async (opts) => {

@@ -9,7 +9,7 @@
 import { type Milestone } from '../../core/contract.js';
 import { RateLimitError, type ErrorContext } from '../../core/errors.js';
 import { parseRetryAfter } from '../shared/retry-after.js';
-import type { GoogleFailure } from './errors.js';
+import type { GoogleFailure } from './failure.js';
 
 export const RATE_LIMIT_BASE_MS = 30_000;
 export const RATE_LIMIT_MAX_MS = 15 * 60_000;

@@ -1,8 +1,11 @@
 // The sample connector: replays the original framework's demo stages against a SampleSource.
-// Listing is paged (pageSize) so tests can interrupt a sync mid-listing.
+// Listing is paged (pageSize) so tests can interrupt a sync mid-listing: a snapshot of the ids,
+// then the journal from the seq taken before it (the two-phase lister).
 import { z } from 'zod';
-import type { Connector, ConnectorContext, DataResult, DocMetadata, MetadataPage, Milestone } from '../../core/contract.js';
+import { secret, type Connector, type ConnectorContext, type DataResult, type DocMetadata, type MetadataPage, type Milestone } from '../../core/contract.js';
 import { AuthError, NotFoundError, RateLimitError } from '../../core/errors.js';
+import { unreadableMilestone } from '../shared/milestone-schema.js';
+import { listTwoPhase, type TwoPhasePosition, type TwoPhaseSource } from '../shared/two-phase-lister.js';
 import { SampleSource, type SampleState } from './source.js';
 
 export const sampleConfigSchema = z.object({
@@ -11,44 +14,46 @@ export const sampleConfigSchema = z.object({
   /** Simulated latency of each listing call, so tests can stop a worker between pages. */
   listDelayMs: z.number().int().min(0).max(60_000).default(0),
   /** Secret (stored as a credential): must match the source's required token when it has one. */
-  token: z.string().optional(),
+  token: secret(z.string().optional()),
 });
 export type SampleConfig = z.infer<typeof sampleConfigSchema>;
 
-/** Cursor: either walking a snapshot (offset into ids sorted) or following the journal (seq). */
-interface SampleMilestone {
-  epoch?: number;
-  seq?: number;
-  snapshotOffset?: number;
-  snapshotSeq?: number;
-}
+/**
+ * Cursor of one source epoch (invalidating cursors bumps it): walking a snapshot (offset into the
+ * sorted ids, taken at journal seq snapshotSeq) or following the journal (seq).
+ */
+export const sampleMilestoneSchema = z.union([
+  z.object({
+    epoch: z.number(),
+    seq: z.number().optional(),
+    snapshotOffset: z.number().int().min(0).optional(),
+    snapshotSeq: z.number().optional(),
+  }),
+  z.strictObject({}), // first sync
+  unreadableMilestone,
+]);
+type SampleMilestone = z.output<typeof sampleMilestoneSchema>;
+/** Snapshot start = journal seq, snapshot page = offset, feed position = journal seq. */
+type SamplePosition = TwoPhasePosition<number, number, number>;
 
-export class SampleConnector implements Connector<SampleConfig> {
+export class SampleConnector implements Connector<SampleConfig, SampleMilestone> {
   readonly name = 'sample';
   readonly configSchema = sampleConfigSchema;
-  readonly secretFields = ['token'];
+  readonly milestoneSchema = sampleMilestoneSchema;
 
   async ping(ctx: ConnectorContext<SampleConfig>): Promise<void> {
     await new SampleSource(ctx.config.sourceDir).read();
   }
 
-  async retrieveMetadata(ctx: ConnectorContext<SampleConfig>, raw: Milestone): Promise<MetadataPage> {
+  async retrieveMetadata(ctx: ConnectorContext<SampleConfig>, milestone: SampleMilestone): Promise<MetadataPage> {
     const source = new SampleSource(ctx.config.sourceDir);
     const state = await source.read();
-    const milestone = raw as SampleMilestone;
     await this.checkAccess(source, state, { op: 'retrieveMetadata', milestone }, ctx.config.token);
     await source.logCall({ op: 'retrieveMetadata', milestone, outcome: 'ok' });
     if (ctx.config.listDelayMs) await new Promise((r) => setTimeout(r, ctx.config.listDelayMs));
 
-    const headSeq = state.journal.at(-1)?.seq ?? 0;
-    const cursorValid = milestone.epoch === state.epoch;
-    if (!cursorValid || milestone.snapshotOffset !== undefined) {
-      const reset = milestone.epoch !== undefined && !cursorValid;
-      const offset = cursorValid ? milestone.snapshotOffset ?? 0 : 0;
-      const snapshotSeq = cursorValid ? milestone.snapshotSeq ?? headSeq : headSeq;
-      return this.snapshotPage(state, offset, snapshotSeq, ctx.config.pageSize, reset);
-    }
-    return this.journalPage(state, milestone.seq ?? 0, ctx.config.pageSize);
+    const { next, ...page } = await listTwoPhase(journalSource(state, ctx.config.pageSize), positionOf(milestone, state));
+    return { ...page, milestone: milestoneOf(next, state.epoch) };
   }
 
   async retrieveData(ctx: ConnectorContext<SampleConfig>, doc: DocMetadata): Promise<DataResult> {
@@ -92,46 +97,51 @@ export class SampleConnector implements Connector<SampleConfig> {
       connector: this.name,
     });
   }
+}
 
-  private snapshotPage(state: SampleState, offset: number, snapshotSeq: number, pageSize: number, reset: boolean): MetadataPage {
-    const ids = Object.keys(state.docs).sort();
-    const slice = ids.slice(offset, offset + pageSize);
-    const next = offset + slice.length;
-    const done = next >= ids.length;
-    const headSeq = state.journal.at(-1)?.seq ?? 0;
-    return {
-      upserts: slice.map((id) => toMetadata(id, state)),
-      deletes: [],
-      milestone: done
-        ? { epoch: state.epoch, seq: snapshotSeq }
-        : { epoch: state.epoch, snapshotOffset: next, snapshotSeq },
-      hasMore: !done || headSeq > snapshotSeq,
-      reset,
-    };
-  }
+function positionOf(m: SampleMilestone, state: SampleState): SamplePosition {
+  if (!('epoch' in m) || m.epoch !== state.epoch) return { phase: 'start', reset: 'epoch' in m || 'unreadable' in m };
+  if (m.snapshotOffset !== undefined) return { phase: 'snapshot', start: m.snapshotSeq ?? headSeq(state), page: m.snapshotOffset };
+  return { phase: 'changes', at: m.seq ?? 0 };
+}
 
-  private journalPage(state: SampleState, fromSeq: number, pageSize: number): MetadataPage {
-    const entries = state.journal.filter((e) => e.seq > fromSeq).slice(0, pageSize);
-    const upserts = new Map<string, DocMetadata>();
-    const deletes = new Set<string>();
-    for (const entry of entries) {
-      if (entry.op === 'upsert' && state.docs[entry.id]) {
-        deletes.delete(entry.id);
-        upserts.set(entry.id, toMetadata(entry.id, state));
-      } else if (entry.op === 'delete' && !state.docs[entry.id]) {
-        upserts.delete(entry.id);
-        deletes.add(entry.id);
+function milestoneOf(next: SamplePosition, epoch: number): Milestone {
+  if (next.phase === 'snapshot') return { epoch, snapshotOffset: next.page ?? 0, snapshotSeq: next.start };
+  if (next.phase === 'changes') return { epoch, seq: next.at };
+  return {};
+}
+
+function headSeq(state: SampleState): number {
+  return state.journal.at(-1)?.seq ?? 0;
+}
+
+function journalSource(state: SampleState, pageSize: number): TwoPhaseSource<number, number, number> {
+  return {
+    startToken: async () => headSeq(state),
+    async snapshotPage(_start, offset = 0) {
+      const ids = Object.keys(state.docs).sort();
+      const slice = ids.slice(offset, offset + pageSize);
+      const next = offset + slice.length;
+      return { upserts: slice.map((id) => toMetadata(id, state)), next: next < ids.length ? next : undefined };
+    },
+    feedAfterSnapshot: (snapshotSeq) => ({ at: snapshotSeq, hasMore: headSeq(state) > snapshotSeq }),
+    async changesPage(fromSeq) {
+      const entries = state.journal.filter((e) => e.seq > fromSeq).slice(0, pageSize);
+      const upserts = new Map<string, DocMetadata>();
+      const deletes = new Set<string>();
+      for (const entry of entries) {
+        if (entry.op === 'upsert' && state.docs[entry.id]) {
+          deletes.delete(entry.id);
+          upserts.set(entry.id, toMetadata(entry.id, state));
+        } else if (entry.op === 'delete' && !state.docs[entry.id]) {
+          upserts.delete(entry.id);
+          deletes.add(entry.id);
+        }
       }
-    }
-    const lastSeq = entries.at(-1)?.seq ?? fromSeq;
-    const headSeq = state.journal.at(-1)?.seq ?? 0;
-    return {
-      upserts: [...upserts.values()],
-      deletes: [...deletes],
-      milestone: { epoch: state.epoch, seq: lastSeq },
-      hasMore: lastSeq < headSeq,
-    };
-  }
+      const lastSeq = entries.at(-1)?.seq ?? fromSeq;
+      return { upserts: [...upserts.values()], deletes: [...deletes], next: lastSeq, hasMore: lastSeq < headSeq(state) };
+    },
+  };
 }
 
 function toMetadata(id: string, state: SampleState): DocMetadata {
