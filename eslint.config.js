@@ -7,12 +7,18 @@ import { createNodeResolver, importX } from 'eslint-plugin-import-x';
 
 // Imports every file under src/ refuses: src/ is the product, scripts/ bench/ test/ are its users.
 const SRC_PATTERNS = [
-  { regex: '(^|/)(scripts|test|bench)/', message: 'src/ must not import scripts/, bench/ or test/ (they depend on src/, not the other way).' },
+  {
+    regex: '(^|/)(scripts|test|bench)/',
+    message: 'src/ must not import scripts/, bench/ or test/ (they depend on src/, not the other way).',
+  },
   { regex: '^(vitest|@vitest/)', message: 'src/ must not import a test runner.' },
 ];
 
 // core, connectors, pipeline, store and extract are plain Node code, testable and reusable without Temporal.
-const NO_TEMPORAL = { regex: '^@temporalio/', message: 'No @temporalio/* in core, connectors, pipeline, store, extract: Temporal lives in activities/workflows/workers.' };
+const NO_TEMPORAL = {
+  regex: '^@temporalio/',
+  message: 'No @temporalio/* in core, connectors, pipeline, store, extract: Temporal lives in activities/workflows/workers.',
+};
 
 // Only workflows run in the deterministic sandbox, so only they may import its API.
 const NO_WORKFLOW_API = { regex: '^@temporalio/workflow(/|$)', message: 'Only src/workflows imports @temporalio/workflow.' };
@@ -20,7 +26,8 @@ const NO_WORKFLOW_API = { regex: '^@temporalio/workflow(/|$)', message: 'Only sr
 // Workflow code is bundled into the sandbox: no Node, no IO, and other layers as types only.
 const WORKFLOW_PATTERNS = [
   {
-    regex: '^(node:|(assert|buffer|child_process|crypto|dns|events|fs|http|https|net|os|path|process|stream|timers|tls|url|util|worker_threads|zlib)(/|$))',
+    regex:
+      '^(node:|(assert|buffer|child_process|crypto|dns|events|fs|http|https|net|os|path|process|stream|timers|tls|url|util|worker_threads|zlib)(/|$))',
     message: 'Workflow code runs in the deterministic sandbox: no Node built-ins.',
   },
   { regex: '^@temporalio/(?!(workflow|common)$)', message: 'Workflows import only @temporalio/workflow and @temporalio/common.' },
