@@ -1,14 +1,31 @@
-import { defineConfig } from 'vitest/config';
+// Two vitest projects: `unit` (test/unit, no services, seconds) and `integration` (everything else, on the
+// Postgres + Temporal dev server that test/global-setup.ts starts once). `vitest run` runs both.
+import { configDefaults, defineConfig } from 'vitest/config';
+
+const UNIT = 'test/unit/**/*.test.ts';
 
 export default defineConfig({
   test: {
     // Workers with native Temporal core segfault under pool 'threads' (FACTS.md).
     pool: 'forks',
-    include: ['test/**/*.test.ts', 'src/**/*.test.ts'],
-    globalSetup: ['test/global-setup.ts'],
-    testTimeout: 120_000,
-    hookTimeout: 180_000,
     fileParallelism: true,
     poolOptions: { forks: { maxForks: 2, minForks: 1 } },
+    projects: [
+      {
+        extends: true,
+        test: { name: 'unit', include: [UNIT], testTimeout: 30_000 },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'integration',
+          include: ['test/**/*.test.ts', 'src/**/*.test.ts'],
+          exclude: [...configDefaults.exclude, UNIT],
+          globalSetup: ['test/global-setup.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 180_000,
+        },
+      },
+    ],
   },
 });

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import type { PayloadCodec } from '@temporalio/common';
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
-import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities/index.js';
 import { BlobStore } from '../store/blobs.js';
 import type { CredentialStore } from '../store/credentials.js';

@@ -1,7 +1,7 @@
 // Long rate-limit waits on Temporal's time-skipping test server: an hour-long "retry later"
 // is slept through on a durable timer without a single early call, in seconds of real time.
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
+import type { Worker } from '@temporalio/worker';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';

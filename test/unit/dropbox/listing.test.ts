@@ -2,11 +2,11 @@
 // entries in order or applies deletedPaths first and upserts second.
 import { describe, expect, it } from 'vitest';
 import type { files } from 'dropbox';
-import { toMetadataPage } from '../../src/connectors/dropbox/listing.js';
-import { createPathFilter } from '../../src/connectors/shared/glob.js';
-import { parseRetryAfter, resolveRetryAt } from '../../src/connectors/shared/retry-after.js';
-import { guessMimeType } from '../../src/connectors/shared/mime.js';
-import { redactSecrets } from '../../src/connectors/shared/redact-secrets.js';
+import { toMetadataPage } from '../../../src/connectors/dropbox/listing.js';
+import { createPathFilter } from '../../../src/connectors/shared/glob.js';
+import { parseRetryAfter, resolveRetryAt } from '../../../src/connectors/shared/retry-after.js';
+import { guessMimeType } from '../../../src/connectors/shared/mime.js';
+import { redactSecrets } from '../../../src/connectors/shared/redact-secrets.js';
 
 const everything = createPathFilter();
 

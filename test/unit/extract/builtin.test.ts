@@ -4,9 +4,9 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { UnsupportedContentError } from '../../src/core/errors.js';
-import { extractText, type ExtractOptions } from '../../src/extract/index.js';
-import { FAILING_FIXTURES, fixturePath, TEXT_FIXTURES, ZIP_BOMB } from '../fixtures/content-fixtures.js';
+import { UnsupportedContentError } from '../../../src/core/errors.js';
+import { extractText, type ExtractOptions } from '../../../src/extract/index.js';
+import { FAILING_FIXTURES, fixturePath, TEXT_FIXTURES, ZIP_BOMB } from '../../fixtures/content-fixtures.js';
 import { patchZipEntrySize } from './zip-patch.js';
 
 const builtIn = (extra: Partial<ExtractOptions> = {}): ExtractOptions => ({ maxTextBytes: 1_000_000, tikaUrl: '', ...extra });
