@@ -58,11 +58,7 @@ export function createActivities(deps: ActivityDeps) {
     return withTypedFailures(() =>
       withHeartbeats(async () => {
         const { connector, ctx } = await prepareConnector(input, deps);
-        const page = await connector.retrieveMetadata(ctx, input.milestone).catch((err: unknown) => {
-          // A milestone handed back with a rate limit lands in workflow state too: same guard.
-          if (err instanceof RateLimitError && err.milestone !== undefined) checkMilestone(input.connector, err.milestone);
-          throw err;
-        });
+        const page = await connector.retrieveMetadata({ ...ctx, rateLimitStreak: input.rateLimitStreak }, input.milestone);
         checkMilestone(input.connector, page.milestone);
         const key = { connector: input.connector, userId: input.userId };
         const sweepId = input.sweep || page.reset ? input.syncRunId : undefined;

@@ -33,7 +33,6 @@ describe('hostile listings', () => {
   it.each([
     ['huge-milestone', /returned a milestone of 200\d\d bytes \(limit 16384 bytes as JSON\)/],
     ['array-milestone', /returned a milestone that is not a JSON object \(array\)/],
-    ['huge-rate-limit-milestone', /returned a milestone of 200\d\d bytes/],
   ])('given a connector returning a %s, listing fails once (not retried) with a clear error and nothing of the page is stored', async (misbehave, message) => {
     const userId = misbehave;
     const handle = await h.startSync({ connector: HOSTILE, userId, config: { misbehave }, options: { syncIntervalSeconds: 3600 } });

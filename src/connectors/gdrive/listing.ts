@@ -7,7 +7,7 @@ import type { GoogleSession } from '../google/auth.js';
 import type { GoogleFailure } from '../google/errors.js';
 import { ExpiredCursorError } from '../google/errors.js';
 import { callOptions } from '../google/api.js';
-import { withoutStreak } from '../google/rate-limit.js';
+import { listingSchedule, withoutStreak } from '../google/rate-limit.js';
 import type { GdriveConfig } from './config.js';
 import { FILE_FIELDS, FOLDER_MIME, toDocMetadata } from './files.js';
 
@@ -22,7 +22,6 @@ export class DriveLister {
     private readonly ctx: ConnectorContext<GdriveConfig>,
     private readonly drive: drive_v3.Drive,
     private readonly session: GoogleSession,
-    /** The milestone as given: its rate-limit streak drives the backoff schedule. */
     private readonly given: Milestone,
   ) {}
 
@@ -38,7 +37,7 @@ export class DriveLister {
     const res = await this.session.run(
       'changes.getStartPageToken',
       () => this.drive.changes.getStartPageToken({ supportsAllDrives: this.sharedDrives }, this.callOpts),
-      { schedule: { milestone: this.given } },
+      { schedule: listingSchedule(this.ctx) },
     );
     const start = res.data.startPageToken;
     if (!start) throw new Error('gdrive: changes.getStartPageToken returned no token');
@@ -62,7 +61,7 @@ export class DriveLister {
             },
             this.callOpts,
           ),
-        { schedule: { milestone: this.given }, isExpiredCursor: pageToken ? isExpiredPageToken : undefined },
+        { schedule: listingSchedule(this.ctx), isExpiredCursor: pageToken ? isExpiredPageToken : undefined },
       );
     } catch (err) {
       if (err instanceof ExpiredCursorError) return this.restart(true);
@@ -96,7 +95,7 @@ export class DriveLister {
             },
             this.callOpts,
           ),
-        { schedule: { milestone: this.given }, isExpiredCursor: isExpiredPageToken },
+        { schedule: listingSchedule(this.ctx), isExpiredCursor: isExpiredPageToken },
       );
     } catch (err) {
       if (err instanceof ExpiredCursorError) {

@@ -6,7 +6,7 @@ import type { ConnectorContext, DocMetadata, MetadataPage, Milestone } from '../
 import type { GoogleSession } from '../google/auth.js';
 import { ExpiredCursorError } from '../google/errors.js';
 import { callOptions } from '../google/api.js';
-import { withoutStreak } from '../google/rate-limit.js';
+import { listingSchedule, withoutStreak } from '../google/rate-limit.js';
 import { inScope, type GmailConfig } from './config.js';
 
 export type GmailMilestone =
@@ -44,7 +44,7 @@ export class GmailLister {
 
   private async restart(reset: boolean): Promise<MetadataPage> {
     const res = await this.session.run('users.getProfile', () => this.gmail.users.getProfile({ userId: 'me' }, this.callOpts), {
-      schedule: { milestone: this.given },
+      schedule: listingSchedule(this.ctx),
     });
     const start = res.data.historyId;
     if (!start) throw new Error('gmail: users.getProfile returned no historyId');
@@ -60,7 +60,7 @@ export class GmailLister {
           { userId: 'me', maxResults: pageSize, pageToken, q, labelIds, includeSpamTrash },
           this.callOpts,
         ),
-      { schedule: { milestone: this.given } },
+      { schedule: listingSchedule(this.ctx) },
     );
     const upserts = (res.data.messages ?? []).filter((m) => m.id).map((m) => messageDoc(m.id!, startHistoryId, m.threadId));
     const next = res.data.nextPageToken;
@@ -83,7 +83,7 @@ export class GmailLister {
             { userId: 'me', startHistoryId: historyId, pageToken, maxResults: this.ctx.config.pageSize, historyTypes: HISTORY_TYPES },
             this.callOpts,
           ),
-        { schedule: { milestone: this.given }, isExpiredCursor: (f) => f.status === 404 },
+        { schedule: listingSchedule(this.ctx), isExpiredCursor: (f) => f.status === 404 },
       );
     } catch (err) {
       if (!(err instanceof ExpiredCursorError)) throw err;
