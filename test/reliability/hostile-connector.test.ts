@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, eventually, type Harness } from '../support/harness.js';
 import { changes, documents } from '../support/sample.js';
+import { signalSync } from '../../src/workflows/client.js';
 
 const HOSTILE = `${path.join(import.meta.dirname, 'hostile-connector.ts')}#HostileConnector`;
 
@@ -27,7 +28,7 @@ describe('hostile listings', () => {
     expect(rows.get('a')).toMatchObject({ version: 'v2', status: 'fetched', text: 'a at v2' });
     const feed = await changes(h.pool, HOSTILE, 'dup');
     expect(feed.filter((c) => c.external_id === 'a').map((c) => c.kind)).toEqual(['upsert', 'content']);
-    await handle.signal('cancel');
+    await signalSync(handle, 'cancel');
   });
 
   it.each([
@@ -47,6 +48,6 @@ describe('hostile listings', () => {
     expect(failed).toHaveLength(1);
     expect(failed[0].activityTaskFailedEventAttributes!.failure!.applicationFailureInfo).toMatchObject({ type: 'MilestoneTooLargeError', nonRetryable: true });
     expect((await documents(h.pool, HOSTILE, userId)).size).toBe(0);
-    await handle.signal('cancel');
+    await signalSync(handle, 'cancel');
   });
 });
