@@ -2,15 +2,11 @@
 // polled through the status query until caught up (for incremental syncs after changes).
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import type { Pool } from 'pg';
-import { statusQuery, syncWorkflowId } from '../src/workflows/definitions.js';
+import { querySyncStatus, startSyncUser } from '../src/workflows/client.js';
 import type { SyncStatus, SyncUserInput } from '../src/workflows/types.js';
 
 export function startSync(client: Client, taskQueue: string, input: SyncUserInput): Promise<WorkflowHandle> {
-  return client.workflow.start('syncUser', {
-    taskQueue,
-    workflowId: syncWorkflowId(input.connector, input.userId),
-    args: [input],
-  });
+  return startSyncUser(client, input, { taskQueue });
 }
 
 /** Polls until the sync has finished a listing after `after` (ISO) and nothing is in flight. */
@@ -18,7 +14,7 @@ export async function waitCaughtUp(handle: WorkflowHandle, after?: string, timeo
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     // A query can time out on a saturated machine: that is not an answer, ask again.
-    const status = await handle.query(statusQuery).catch((err: Error) => {
+    const status = await querySyncStatus(handle).catch((err: Error) => {
       if (Date.now() > deadline) throw err;
       return undefined;
     });

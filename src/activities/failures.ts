@@ -9,7 +9,7 @@ export function toApplicationFailure(err: unknown): unknown {
   if (err instanceof ApplicationFailure) return err;
   if (!(err instanceof DocsyncError)) return err;
   const details: unknown[] = [];
-  if (err instanceof RateLimitError) details.push({ retryAt: err.retryAt.toISOString(), milestone: err.milestone });
+  if (err instanceof RateLimitError) details.push({ retryAt: err.retryAt.toISOString() });
   if (err instanceof ConfigError) details.push({ fields: err.fields });
   details.push({ context: err.context });
   return ApplicationFailure.create({

@@ -24,11 +24,8 @@ export function createRetrieveMetadata(
     return withTypedFailures(() =>
       withHeartbeats(async () => {
         const { connector, ctx } = await prepareConnector(input, deps);
-        const page = await connector.retrieveMetadata(ctx, parseMilestone(connector, input.milestone)).catch((err: unknown) => {
-          // A milestone handed back with a rate limit lands in workflow state too: same guard.
-          if (err instanceof RateLimitError && err.milestone !== undefined) checkMilestone(input.connector, err.milestone);
-          throw err;
-        });
+        // The workflow counts consecutive listing rate limits; connectors with a backoff schedule read it.
+        const page = await connector.retrieveMetadata({ ...ctx, rateLimitStreak: input.rateLimitStreak }, parseMilestone(connector, input.milestone));
         checkMilestone(input.connector, page.milestone);
         const key = { connector: input.connector, userId: input.userId };
         const sweepId = input.sweep || page.reset ? input.syncRunId : undefined;

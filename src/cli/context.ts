@@ -8,6 +8,7 @@ import { createPool } from '../store/db.js';
 import { CredentialStore, secretKeyFrom } from '../store/credentials.js';
 import { migrate } from '../store/migrate.js';
 import { payloadCodecFromEnv } from '../workers/payload-codec.js';
+import { DEFAULT_TASK_QUEUE } from '../workflows/types.js';
 
 export const EXIT = { usage: 2, config: 2, unreachable: 3, notFound: 4, failed: 1 } as const;
 
@@ -44,7 +45,7 @@ export function settings(): CliSettings {
   return {
     address: process.env.TEMPORAL_ADDRESS ?? 'localhost:7233',
     namespace: process.env.TEMPORAL_NAMESPACE ?? 'default',
-    taskQueue: process.env.DOCSYNC_TASK_QUEUE ?? 'docsync',
+    taskQueue: process.env.DOCSYNC_TASK_QUEUE ?? DEFAULT_TASK_QUEUE,
   };
 }
 

@@ -15,6 +15,7 @@ import { listDocuments } from '../store/documents.js';
 import { migrate } from '../store/migrate.js';
 import { installRuntimeOnce } from '../workers/runtime.js';
 import { createDocsyncWorker } from '../workers/worker.js';
+import { startSyncUser } from '../workflows/client.js';
 import { cancelSignal, statusQuery, syncNowSignal, syncWorkflowId } from '../workflows/definitions.js';
 import type { SyncStatus } from '../workflows/types.js';
 
@@ -70,11 +71,11 @@ async function main(): Promise<void> {
 
     say('\nStage 1 — three documents appear at the source; the first sync lists their metadata');
     await stageCreateThreeDocs(source);
-    const handle = await client.workflow.start('syncUser', {
-      taskQueue: TASK_QUEUE,
-      workflowId,
-      args: [{ connector: 'sample', userId, config: { sourceDir, pageSize: 2 }, options: { syncIntervalSeconds: 3600 } }],
-    });
+    const handle = await startSyncUser(
+      client,
+      { connector: 'sample', userId, config: { sourceDir, pageSize: 2 }, options: { syncIntervalSeconds: 3600 } },
+      { taskQueue: TASK_QUEUE, workflowId },
+    );
     let status = await waitFor(handle, (s) => s.counters.listed === 3);
     say(`  listed ${status.counters.listed} documents in ${status.counters.pages} pages (workflow ${workflowId})`);
 

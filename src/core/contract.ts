@@ -65,6 +65,8 @@ export interface ConnectorContext<Config = unknown> {
   heartbeat(details?: unknown): void;
   /** Store refreshed secrets (only the secret fields). A no-op when the sync has no credential ref. */
   saveCredentials: CredentialSaver;
+  /** retrieveMetadata only: listing calls refused in a row by a rate limit before this one (counted by the workflow). */
+  rateLimitStreak?: number;
 }
 
 /** zod metadata key that marks a config field as a credential (see `secret`). */

@@ -1,7 +1,5 @@
 // The typed errors connectors, the pipeline and the store throw, and the one list of error types no
 // activity retry policy may retry. Pure (no Node or Temporal import): workflows import it too.
-import type { Milestone } from './contract.js';
-
 export interface ErrorContext {
   connector?: string;
   userId?: string;
@@ -21,11 +19,6 @@ export class DocsyncError extends Error {
 /** The source asked us to slow down; nothing may be called before `retryAt`. */
 export class RateLimitError extends DocsyncError {
   readonly retryAt: Date;
-  /**
-   * Optional milestone to keep while waiting (e.g. one counting consecutive rate limits for an
-   * exponential schedule). The workflow stores it; the next listing call receives it.
-   */
-  milestone?: Milestone;
   constructor(retryAt: Date, message = `rate limited until ${retryAt.toISOString()}`, context: ErrorContext = {}) {
     super(message, context);
     this.retryAt = retryAt;

@@ -14,7 +14,7 @@ import { CredentialStore, secretKeyFrom } from '../store/credentials.js';
 import { createPool } from '../store/db.js';
 import { listDocuments } from '../store/documents.js';
 import { migrate } from '../store/migrate.js';
-import { statusQuery, syncWorkflowId } from '../workflows/definitions.js';
+import { querySyncStatus, signalSync, startSyncUser } from '../workflows/client.js';
 import { installRuntimeOnce } from '../workers/runtime.js';
 import { createDocsyncWorker } from '../workers/worker.js';
 
@@ -29,14 +29,10 @@ export interface EngineParts {
 export function conformanceEngine(parts: EngineParts): ConformanceEngine {
   return {
     async startSync(input) {
-      const handle = await parts.client.workflow.start('syncUser', {
-        taskQueue: parts.taskQueue,
-        workflowId: syncWorkflowId(input.connector, input.userId),
-        args: [input],
-      });
+      const handle = await startSyncUser(parts.client, input, { taskQueue: parts.taskQueue });
       const sync: ConformanceSync = {
-        status: () => handle.query(statusQuery),
-        signal: (name) => handle.signal(name),
+        status: () => querySyncStatus(handle),
+        signal: (name) => signalSync(handle, name),
         async result() {
           try {
             return await handle.result();

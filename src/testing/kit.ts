@@ -4,6 +4,7 @@
 // Temporal + Postgres. The kit itself stays free of Temporal imports.
 import { describe, expect, it } from 'vitest';
 import type { JsonObject } from '../core/contract.js';
+import type { SyncSignalName } from '../workflows/client.js';
 import type { SyncOptions, SyncStatus } from '../workflows/types.js';
 
 export type SourceOp = 'listing' | 'download';
@@ -64,7 +65,7 @@ export interface ConformanceDoc {
 
 export interface ConformanceSync {
   status(): Promise<SyncStatus>;
-  signal(name: 'syncNow' | 'resume' | 'resync' | 'pause' | 'cancel'): Promise<void>;
+  signal(name: SyncSignalName): Promise<void>;
   /** Resolves with the workflow result, or rejects with `{type, message}` of its failure. */
   result(): Promise<unknown>;
 }

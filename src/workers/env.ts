@@ -1,11 +1,12 @@
 // Worker settings from the environment, validated with zod so a bad value names its variable.
 import { z } from 'zod';
 import { ConfigError } from '../core/errors.js';
+import { DEFAULT_TASK_QUEUE } from '../workflows/types.js';
 
 const envSchema = z.object({
   TEMPORAL_ADDRESS: z.string().default('localhost:7233'),
   TEMPORAL_NAMESPACE: z.string().default('default'),
-  DOCSYNC_TASK_QUEUE: z.string().default('docsync'),
+  DOCSYNC_TASK_QUEUE: z.string().default(DEFAULT_TASK_QUEUE),
   DATABASE_URL: z.string().min(1, 'DATABASE_URL is required (postgres://user@host:port/db)'),
   DOCSYNC_BLOB_DIR: z.string().default('.docsync/blobs'),
   DOCSYNC_SECRET_KEY: z.string().optional(),

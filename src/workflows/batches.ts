@@ -3,7 +3,7 @@
 // already spent), and everything not tried because the source asked to slow down.
 import { proxyActivities } from '@temporalio/workflow';
 import type * as activities from '../activities/index.js';
-import { BATCH_ACTIVITY_OPTIONS } from './failures.js';
+import { BATCH_ACTIVITY_OPTIONS } from './activity-options.js';
 import type { DocOutcome, DocRef, RetrieveBatchInput, RetrieveBatchResult } from './types.js';
 
 const { retrieveDataBatch } = proxyActivities<ReturnType<typeof activities.createActivities>>(BATCH_ACTIVITY_OPTIONS);

@@ -4,7 +4,8 @@
 import { getExternalWorkflowHandle, patched, proxyActivities, sleep, workflowInfo } from '@temporalio/workflow';
 import type * as activities from '../activities/index.js';
 import { docDoneSignal, docRateLimitedSignal } from './definitions.js';
-import { classifyFailure, DATA_ACTIVITY_OPTIONS, METADATA_ACTIVITY_OPTIONS } from './failures.js';
+import { DATA_ACTIVITY_OPTIONS, METADATA_ACTIVITY_OPTIONS } from './activity-options.js';
+import { classifyFailure } from './failures.js';
 import type { DocOutcome, RetrieveDocInput } from './types.js';
 
 type Activities = ReturnType<typeof activities.createActivities>;

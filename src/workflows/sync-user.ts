@@ -11,12 +11,13 @@ import {
   proxyActivities,
   setHandler,
   startChild,
-  upsertSearchAttributes,
   uuid4,
   workflowInfo,
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type * as activities from '../activities/index.js';
+import { METADATA_ACTIVITY_OPTIONS } from './activity-options.js';
+import { fetchInBatches, type LeftDoc } from './batches.js';
 import {
   cancelSignal,
   docDoneSignal,
@@ -25,35 +26,16 @@ import {
   pauseSignal,
   resumeSignal,
   resyncSignal,
-  searchAttributes,
-  statusQuery,
   syncNowSignal,
 } from './definitions.js';
-import { classifyFailure, METADATA_ACTIVITY_OPTIONS } from './failures.js';
-import { fetchInBatches, type LeftDoc } from './batches.js';
+import { DownloadWindow } from './download-window.js';
+import { classifyFailure } from './failures.js';
+import { HistoryBudget } from './history-budget.js';
 import { retrieveDoc } from './retrieve-doc.js';
-import type { CarriedState, DocDone, DocOutcome, DocRef, Phase, RetrieveMetadataResult, SyncCounters, SyncOptions, SyncStatus, SyncUserInput } from './types.js';
+import { SyncStatusBoard } from './status.js';
+import type { CarriedState, DocDone, DocOutcome, DocRef, Phase, RetrieveMetadataResult, SyncCounters, SyncOptions, SyncUserInput } from './types.js';
 
 const { retrieveMetadata } = proxyActivities<ReturnType<typeof activities.createActivities>>(METADATA_ACTIVITY_OPTIONS);
-
-/**
- * Parent history events per document started: child initiated/started/completed, the docDone
- * signal, and a share of the workflow tasks they wake (measured ~5-7 in runs; rounded up).
- * Used only by runs recorded before the 'history-budget' patch.
- */
-const EVENTS_PER_DOC = 8;
-/**
- * Worst case per retrieveDoc child, however a busy machine splits workflow tasks: initiated,
- * started, completed and the docDone signal (4), each of the last three possibly waking its own
- * workflow task (scheduled/started/completed: 3 × 3).
- */
-const MAX_EVENTS_PER_CHILD = 13;
-/** Worst case per page besides its children: the listing activity (3) and its task (3), phase upserts,
- * batch activities with their tasks (6 per batch), a rate-limit timer, a patch marker; rounded up. */
-const MAX_EVENTS_PER_PAGE_BASE = 24;
-const MAX_EVENTS_PER_BATCH = 6;
-/** Margin on the worst page this run has really cost (events seen from one page's start to the next). */
-const MEASURED_MARGIN = 1.25;
 
 const DEFAULTS: Required<SyncOptions> = {
   syncIntervalSeconds: 3600,
@@ -67,10 +49,6 @@ const DEFAULTS: Required<SyncOptions> = {
   searchAttributes: true,
 };
 
-const emptyCounters = (): SyncCounters => ({
-  pages: 0, listed: 0, fetched: 0, unchanged: 0, skipped: 0, failed: 0, deleted: 0, rateLimitWaits: 0,
-});
-
 export interface SyncUserResult {
   counters: SyncCounters;
   phase: Phase;
@@ -78,136 +56,122 @@ export interface SyncUserResult {
 
 export async function syncUser(input: SyncUserInput): Promise<SyncUserResult> {
   const opts: Required<SyncOptions> = { ...DEFAULTS, ...stripUndefined(input.options ?? {}) };
-  const info = workflowInfo();
-  const carried = input.carried;
-  const state: CarriedState = carried ?? {
-    milestone: {},
-    counters: emptyCounters(),
-    inFlight: [],
-    pageNo: 0,
-    sweeping: false,
-    paused: false,
-    syncRequested: false,
-    runs: 0,
-  };
-  const inFlight = new Set(state.inFlight);
-  let phase: Phase = state.paused ? 'paused' : 'starting';
-  let nextSyncAt: Date | undefined;
-  let waitReason: string | undefined;
-  let cancelled = false;
-  let resumeRequested = false;
-  let resyncRequested = false;
-  let pagesThisRun = 0;
-  // History budget: the events the costliest page of this run really added, and what the next page
-  // can add at worst (children still in flight are counted in full).
-  let pageStartedAt = workflowInfo().historyLength;
-  let worstPageEvents = 0;
-  // Per-credential budget (AIMD): a child that hits the source's rate limit tells us; we hold new
-  // downloads until its retryAt and halve the window, then grow it back by one per finished doc.
-  // Children already sleeping wake at their own retryAt, so the user's API is not stampeded.
-  // (Declared before any handler: buffered signals run as soon as their handler is set.)
-  let window = opts.maxInFlight;
-  let holdUntil = 0;
-  const runStartedAt = Date.now();
-  const fetchedAtStart = state.counters.fetched + state.counters.unchanged + state.counters.skipped + state.counters.failed;
-
-  const ref = {
-    connector: input.connector,
-    userId: input.userId,
-    credentialRef: input.credentialRef,
-    config: input.config,
-    workflowId: info.workflowId,
-  };
-
-  function setPhase(next: Phase, reason?: string, wakeAt?: Date): void {
-    waitReason = reason;
-    const changed = next !== phase || wakeAt?.getTime() !== nextSyncAt?.getTime();
-    phase = next;
-    nextSyncAt = wakeAt;
-    if (changed && opts.searchAttributes) {
-      upsertSearchAttributes([
-        { key: searchAttributes.phase, value: next },
-        { key: searchAttributes.nextSyncAt, value: wakeAt ?? null },
-      ]);
-    }
-  }
-
-  function countOutcome(outcome: DocOutcome, n = 1): void {
-    state.counters[outcome === 'superseded' ? 'unchanged' : outcome] += n;
-  }
-
-  function onDocDone(done: DocDone): void {
-    if (!inFlight.delete(done.childId)) return;
-    window = Math.min(opts.maxInFlight, window + 1);
-    countOutcome(done.outcome);
-  }
-
-  function holdDownloads(retryAt: string): void {
-    // Halve once per wait: every child caught by the same wait reports it.
-    if (holdUntil <= Date.now()) window = Math.max(1, Math.floor(window / 2));
-    holdUntil = Math.max(holdUntil, new Date(retryAt).getTime());
-  }
-
-  setHandler(statusQuery, (): SyncStatus => {
-    const processed = state.counters.fetched + state.counters.unchanged + state.counters.skipped + state.counters.failed - fetchedAtStart;
-    const elapsed = (Date.now() - runStartedAt) / 1000;
-    return {
-      workflowId: info.workflowId,
-      connector: input.connector,
-      userId: input.userId,
-      phase,
-      counters: { ...state.counters },
-      inFlight: inFlight.size,
-      nextSyncAt: nextSyncAt?.toISOString(),
-      waitReason,
-      lastError: state.lastError,
-      lastSyncAt: state.lastSyncAt,
-      syncRunId: state.syncRunId,
-      etaSeconds: processed > 0 && inFlight.size > 0 ? Math.round((inFlight.size * elapsed) / processed) : undefined,
-      runsSoFar: state.runs,
-    };
+  const { workflowId } = workflowInfo();
+  const state: CarriedState = input.carried ?? freshState();
+  // Requests from signals that are not carried through continue-as-new.
+  const requests = { cancel: false, resume: false, resync: false };
+  const cancelled = () => requests.cancel;
+  // Declared before any handler: buffered signals run as soon as their handler is set.
+  const downloads = new DownloadWindow(opts.maxInFlight, state.inFlight);
+  const status = new SyncStatusBoard({
+    workflowId, connector: input.connector, userId: input.userId, searchAttributes: opts.searchAttributes, state, inFlight: () => downloads.count,
   });
+  const budget = new HistoryBudget(opts, state);
+  const ref = { connector: input.connector, userId: input.userId, credentialRef: input.credentialRef, config: input.config, workflowId };
+
+  const countOutcome = (outcome: DocOutcome, n = 1) => void (state.counters[outcome === 'superseded' ? 'unchanged' : outcome] += n);
+  const onDocDone = (done: DocDone) => void (downloads.finished(done.childId) && countOutcome(done.outcome));
+
+  status.answerQueries();
   setHandler(syncNowSignal, () => void (state.syncRequested = true));
   setHandler(pauseSignal, () => void (state.paused = true));
   setHandler(resumeSignal, () => {
     state.paused = false;
-    resumeRequested = true;
+    requests.resume = true;
   });
   setHandler(resyncSignal, () => {
-    resyncRequested = true;
+    requests.resync = true;
     state.syncRequested = true;
   });
-  setHandler(cancelSignal, () => void (cancelled = true));
+  setHandler(cancelSignal, () => void (requests.cancel = true));
   setHandler(docDoneSignal, onDocDone);
-  setHandler(docRateLimitedSignal, ({ retryAt }) => holdDownloads(retryAt));
+  setHandler(docRateLimitedSignal, ({ retryAt }) => downloads.hold(retryAt));
+  if (!input.carried) status.announceIdentity();
 
-  if (opts.searchAttributes && !carried) {
-    upsertSearchAttributes([
-      { key: searchAttributes.connector, value: input.connector },
-      { key: searchAttributes.user, value: input.userId },
-    ]);
+  /** Lists the next page; undefined after waiting out a failed call. */
+  async function listNextPage(syncRunId: string): Promise<RetrieveMetadataResult | undefined> {
+    try {
+      return await retrieveMetadata({
+        ...ref,
+        milestone: state.milestone,
+        syncRunId,
+        pageNo: state.pageNo + 1,
+        sweep: state.sweeping,
+        // Only when set, so inputs of syncs that never hit either stay as they were.
+        ...(opts.fetchContent ? {} : { fetchContent: false }), // metadata only: no document refs through history
+        ...(state.rateLimitStreak ? { rateLimitStreak: state.rateLimitStreak } : {}),
+      });
+    } catch (err) {
+      await recoverFrom(err);
+      return undefined;
+    }
   }
 
-  async function startDoc(doc: DocRef, attemptsUsed = 0): Promise<void> {
-    const childId = docWorkflowId(input.connector, input.userId, doc.externalId, doc.version);
-    if (inFlight.has(childId)) return;
-    // A hold can begin while we wait for a free slot: re-check it whenever the wait ends.
-    for (;;) {
-      while (holdUntil > Date.now() && !cancelled) {
-        const resumeAt = new Date(holdUntil);
-        setPhase('rate-limited', `downloads held: source rate limit until ${resumeAt.toISOString()}`, resumeAt);
-        await condition(() => cancelled, holdUntil - Date.now());
-      }
-      await condition(() => inFlight.size < window || holdUntil > Date.now() || cancelled);
-      if (cancelled) return;
-      if (holdUntil <= Date.now()) break;
+  /** Waits out a failed listing call (durably); a bad config fails the workflow instead. */
+  async function recoverFrom(err: unknown): Promise<void> {
+    const failure = classifyFailure(err);
+    state.lastError = failure.message;
+    if (failure.kind === 'config') {
+      throw ApplicationFailure.nonRetryable(failure.message, 'ConfigError', failure.details);
     }
-    if (phase === 'rate-limited') setPhase('listing');
-    inFlight.add(childId);
+    if (failure.kind === 'rate-limit') {
+      state.counters.rateLimitWaits += 1;
+      // The workflow counts consecutive refusals so a connector can back off exponentially; runs
+      // recorded before took a milestone carrying the connector's own count from the failure.
+      if (patched('listing-rate-limit-streak')) state.rateLimitStreak = (state.rateLimitStreak ?? 0) + 1;
+      else if (failure.legacyMilestone) state.milestone = failure.legacyMilestone;
+      status.setPhase('rate-limited', `source rate limit until ${failure.retryAt.toISOString()}`, failure.retryAt);
+      // A durable timer: survives worker and server restarts, and nothing calls the source before it fires.
+      await condition(cancelled, Math.max(failure.retryAt.getTime() - Date.now(), 1));
+      return;
+    }
+    if (failure.kind === 'auth') {
+      status.setPhase('auth-failed', 'credentials rejected: fix them and send the resume signal');
+      await condition(() => requests.resume || requests.cancel);
+      requests.resume = false;
+      return;
+    }
+    const retryAt = new Date(Date.now() + opts.syncIntervalSeconds * 1000);
+    status.setPhase('failed', 'listing failed after retries: waiting for resume, syncNow or the next interval', retryAt);
+    await condition(() => requests.resume || state.syncRequested || requests.cancel, opts.syncIntervalSeconds * 1000);
+    requests.resume = false;
+    state.syncRequested = false;
+  }
+
+  /** Small documents go in batches (added later: patched); children take what is left. */
+  async function fetchDocuments(page: RetrieveMetadataResult): Promise<void> {
+    if (opts.fetchContent) state.largestPage = Math.max(state.largestPage ?? 0, page.toFetch.length);
+    let toFetch: LeftDoc[] = (opts.fetchContent ? page.toFetch : []).map((doc) => ({ doc, attemptsUsed: 0 }));
+    if (toFetch.length > 1 && opts.batchSize > 1 && patched('batch-small-docs')) {
+      state.largestBatchCount = Math.max(state.largestBatchCount ?? 0, Math.ceil(toFetch.length / opts.batchSize));
+      toFetch = await fetchInBatches(page.toFetch, opts.batchSize, {
+        input: { ...ref, parentWorkflowId: workflowId, syncRunId: state.syncRunId },
+        held: () => requests.cancel || downloads.held(),
+        rateLimited: (retryAt) => downloads.hold(retryAt),
+        counted: countOutcome,
+      });
+    }
+    state.largestChildPage = Math.max(state.largestChildPage ?? 0, toFetch.length);
+    for (const { doc, attemptsUsed } of toFetch) {
+      await startDoc(doc, attemptsUsed);
+      if (requests.cancel) break;
+    }
+  }
+
+  async function startDoc(doc: DocRef, attemptsUsed: number): Promise<void> {
+    const childId = docWorkflowId(input.connector, input.userId, doc.externalId, doc.version);
+    if (downloads.has(childId)) return;
+    const free = await downloads.waitForSlot({
+      cancelled,
+      onHold: (resumeAt) => status.setPhase('rate-limited', `downloads held: source rate limit until ${resumeAt.toISOString()}`, resumeAt),
+    });
+    if (!free) return;
+    if (status.phase === 'rate-limited') status.setPhase('listing');
+    downloads.started(childId);
     try {
       const child = await startChild(retrieveDoc, {
         workflowId: childId,
-        args: [{ ...ref, doc, parentWorkflowId: info.workflowId, syncRunId: state.syncRunId, maxAttempts: Math.max(1, opts.docMaxAttempts - attemptsUsed) }],
+        args: [{ ...ref, doc, parentWorkflowId: workflowId, syncRunId: state.syncRunId, maxAttempts: Math.max(1, opts.docMaxAttempts - attemptsUsed) }],
         parentClosePolicy: ParentClosePolicy.ABANDON,
       });
       // Completion in this run; the docDone signal covers children that outlive it (continue-as-new).
@@ -221,143 +185,94 @@ export async function syncUser(input: SyncUserInput): Promise<SyncUserResult> {
     }
   }
 
-  /** Waits out a failed listing call (durably); a bad config fails the workflow instead. */
-  async function recoverFrom(err: unknown): Promise<void> {
-    const failure = classifyFailure(err);
-    state.lastError = failure.message;
-    if (failure.kind === 'config') {
-      throw ApplicationFailure.nonRetryable(failure.message, 'ConfigError', failure.details);
-    }
-    if (failure.kind === 'rate-limit') {
-      state.counters.rateLimitWaits += 1;
-      // The connector may hand back a milestone to keep (e.g. a backoff streak for its schedule).
-      if (failure.milestone) state.milestone = failure.milestone;
-      setPhase('rate-limited', `source rate limit until ${failure.retryAt.toISOString()}`, failure.retryAt);
-      // A durable timer: survives worker and server restarts, and nothing calls the source before it fires.
-      await condition(() => cancelled, Math.max(failure.retryAt.getTime() - Date.now(), 1));
-      return;
-    }
-    if (failure.kind === 'auth') {
-      setPhase('auth-failed', 'credentials rejected: fix them and send the resume signal');
-      await condition(() => resumeRequested || cancelled);
-      resumeRequested = false;
-      return;
-    }
-    const retryAt = new Date(Date.now() + opts.syncIntervalSeconds * 1000);
-    setPhase('failed', 'listing failed after retries: waiting for resume, syncNow or the next interval', retryAt);
-    await condition(() => resumeRequested || state.syncRequested || cancelled, opts.syncIntervalSeconds * 1000);
-    resumeRequested = false;
-    state.syncRequested = false;
-  }
-
   async function idleUntilNextSync(): Promise<void> {
-    if (inFlight.size > 0) setPhase('fetching', `${inFlight.size} documents in flight`);
+    if (downloads.count > 0) status.setPhase('fetching', `${downloads.count} documents in flight`);
     if (opts.once) {
-      await condition(() => inFlight.size === 0 || cancelled);
+      await condition(() => downloads.count === 0 || requests.cancel);
       return;
     }
     const wakeAt = new Date(Date.now() + opts.syncIntervalSeconds * 1000);
-    const idleOrFetching = () => {
-      if (inFlight.size === 0 && phase === 'fetching') setPhase('idle', 'caught up: waiting for the next sync', wakeAt);
-      return state.syncRequested || cancelled || state.paused;
-    };
-    if (inFlight.size === 0) setPhase('idle', 'caught up: waiting for the next sync', wakeAt);
-    await condition(idleOrFetching, Math.max(wakeAt.getTime() - Date.now(), 1));
+    const caughtUp = () => status.setPhase('idle', 'caught up: waiting for the next sync', wakeAt);
+    if (downloads.count === 0) caughtUp();
+    await condition(() => {
+      if (downloads.count === 0 && status.phase === 'fetching') caughtUp();
+      return state.syncRequested || requests.cancel || state.paused;
+    }, Math.max(wakeAt.getTime() - Date.now(), 1));
     state.syncRequested = false;
   }
 
-  function shouldContinueAsNew(): boolean {
-    const now = workflowInfo();
-    if (pagesThisRun >= opts.pagesPerRun || now.continueAsNewSuggested || now.historyLength >= opts.maxHistoryEvents) return true;
-    // A page is checked only once all its children are started, so project the next page (as large
-    // as the largest seen) and stop before it would push this run past maxHistoryEvents.
-    if (!patched('history-projection')) return false;
-    if (!patched('history-budget')) return now.historyLength + EVENTS_PER_DOC * (state.largestPage ?? 0) >= opts.maxHistoryEvents;
-    worstPageEvents = Math.max(worstPageEvents, now.historyLength - pageStartedAt);
-    pageStartedAt = now.historyLength;
-    const worstCase =
-      MAX_EVENTS_PER_CHILD * (inFlight.size + (state.largestChildPage ?? 0)) +
-      MAX_EVENTS_PER_BATCH * (state.largestBatchCount ?? 0) +
-      MAX_EVENTS_PER_PAGE_BASE;
-    const nextPage = Math.max(worstCase, Math.ceil(worstPageEvents * MEASURED_MARGIN));
-    return now.historyLength + nextPage >= opts.maxHistoryEvents;
-  }
-
-  while (!cancelled) {
+  while (!requests.cancel) {
     if (state.paused) {
-      setPhase('paused', 'paused by signal: send resume to continue');
-      await condition(() => !state.paused || cancelled);
+      status.setPhase('paused', 'paused by signal: send resume to continue');
+      await condition(() => !state.paused || requests.cancel);
       continue;
     }
-    if (resyncRequested) {
-      resyncRequested = false;
+    if (requests.resync) {
+      requests.resync = false;
       state.milestone = {};
       state.syncRunId = undefined;
     }
-    if (!state.syncRunId) {
-      state.syncRunId = uuid4();
-      state.pageNo = 0;
-      state.sweeping = Object.keys(state.milestone).length === 0;
-    }
-    setPhase('listing');
-    let page: RetrieveMetadataResult;
-    try {
-      page = await retrieveMetadata({
-        ...ref,
-        milestone: state.milestone,
-        syncRunId: state.syncRunId,
-        pageNo: state.pageNo + 1,
-        sweep: state.sweeping,
-        // Metadata only: no document refs come back through history (only when set: old inputs unchanged).
-        ...(opts.fetchContent ? {} : { fetchContent: false }),
-      });
-    } catch (err) {
-      await recoverFrom(err);
-      continue;
-    }
-    state.lastError = undefined;
-    state.milestone = page.milestone;
-    state.pageNo += 1;
-    pagesThisRun += 1;
-    state.counters.pages += 1;
-    state.counters.listed += page.upserted;
-    state.counters.deleted += page.deleted;
-    if (page.reset) state.sweeping = true;
-    if (opts.fetchContent) state.largestPage = Math.max(state.largestPage ?? 0, page.toFetch.length);
-    let toFetch: LeftDoc[] = (opts.fetchContent ? page.toFetch : []).map((doc) => ({ doc, attemptsUsed: 0 }));
-    // Small documents go in batches first (added later: patched); children take what is left.
-    if (toFetch.length > 1 && opts.batchSize > 1 && patched('batch-small-docs')) {
-      state.largestBatchCount = Math.max(state.largestBatchCount ?? 0, Math.ceil(toFetch.length / opts.batchSize));
-      toFetch = await fetchInBatches(page.toFetch, opts.batchSize, {
-        input: { ...ref, parentWorkflowId: info.workflowId, syncRunId: state.syncRunId },
-        held: () => cancelled || holdUntil > Date.now(),
-        rateLimited: holdDownloads,
-        counted: countOutcome,
-      });
-    }
-    state.largestChildPage = Math.max(state.largestChildPage ?? 0, toFetch.length);
-    for (const { doc, attemptsUsed } of toFetch) {
-      await startDoc(doc, attemptsUsed);
-      if (cancelled) break;
-    }
+    const syncRunId = state.syncRunId ?? beginSyncRun(state);
+    status.setPhase('listing');
+    const page = await listNextPage(syncRunId);
+    if (!page) continue;
+    recordPage(state, page);
+    budget.pageListed();
+    await fetchDocuments(page);
     if (!page.hasMore) {
-      state.syncRunId = undefined;
-      state.sweeping = false;
-      state.lastSyncAt = new Date().toISOString();
+      finishSyncRun(state);
       await idleUntilNextSync();
       if (opts.once) break;
     }
-    if (shouldContinueAsNew() && !cancelled) {
+    if (budget.exhausted(downloads.count) && !requests.cancel) {
       await condition(allHandlersFinished);
       return continueAsNew<typeof syncUser>({
         ...input,
-        carried: { ...state, inFlight: [...inFlight], runs: state.runs + 1 },
+        carried: { ...state, inFlight: downloads.ids(), runs: state.runs + 1 },
       });
     }
   }
-  setPhase(cancelled ? 'cancelled' : 'idle', cancelled ? 'cancelled by signal' : 'one-off sync finished');
+  status.setPhase(requests.cancel ? 'cancelled' : 'idle', requests.cancel ? 'cancelled by signal' : 'one-off sync finished');
   await condition(allHandlersFinished);
-  return { counters: state.counters, phase };
+  return { counters: state.counters, phase: status.phase };
+}
+
+function freshState(): CarriedState {
+  return {
+    milestone: {},
+    counters: { pages: 0, listed: 0, fetched: 0, unchanged: 0, skipped: 0, failed: 0, deleted: 0, rateLimitWaits: 0 },
+    inFlight: [],
+    pageNo: 0,
+    sweeping: false,
+    paused: false,
+    syncRequested: false,
+    runs: 0,
+  };
+}
+
+/** A sync run (one import log row) starts; with no milestone it is a full enumeration, swept at its end. */
+function beginSyncRun(state: CarriedState): string {
+  state.syncRunId = uuid4();
+  state.pageNo = 0;
+  state.sweeping = Object.keys(state.milestone).length === 0;
+  return state.syncRunId;
+}
+
+function recordPage(state: CarriedState, page: RetrieveMetadataResult): void {
+  state.lastError = undefined;
+  state.rateLimitStreak = undefined;
+  state.milestone = page.milestone;
+  state.pageNo += 1;
+  state.counters.pages += 1;
+  state.counters.listed += page.upserted;
+  state.counters.deleted += page.deleted;
+  if (page.reset) state.sweeping = true;
+}
+
+function finishSyncRun(state: CarriedState): void {
+  state.syncRunId = undefined;
+  state.sweeping = false;
+  state.lastSyncAt = new Date().toISOString();
 }
 
 function stripUndefined<T extends object>(value: T): Partial<T> {

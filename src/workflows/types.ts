@@ -61,6 +61,8 @@ export interface CarriedState {
   /** Most documents one page has handed to retrieveDoc children, and most batches one page has run. */
   largestChildPage?: number;
   largestBatchCount?: number;
+  /** Listing calls refused in a row by a rate limit (unset after any page): drives a connector's backoff. */
+  rateLimitStreak?: number;
 }
 
 export interface SyncUserInput {
@@ -100,6 +102,8 @@ export interface RetrieveMetadataInput extends ConnectorRef {
   sweep: boolean;
   /** false: metadata-only sync: return no documents to fetch (rows stay pending; nothing parked is re-queued). */
   fetchContent?: boolean;
+  /** Listing calls refused in a row by a rate limit before this one; unset when none. */
+  rateLimitStreak?: number;
 }
 
 export interface RetrieveMetadataResult {

@@ -62,6 +62,12 @@ describe('durability on a real Temporal dev server', () => {
     expect(calls.slice(1).length).toBeGreaterThan(0);
     for (const call of calls.slice(1)) expect(new Date(call.at).getTime()).toBeGreaterThanOrEqual(retryAt.getTime());
     expect((await documents(h.pool, 'sample', 'rl')).get('a')!.text).toBe('alpha');
+    // The workflow counts the refusal itself: only the listing call right after it carries the streak.
+    const listings = (await handle.fetchHistory()).events!
+      .map((e) => e.activityTaskScheduledEventAttributes)
+      .filter((a) => a?.activityType?.name === 'retrieveMetadata')
+      .map((a) => JSON.parse(Buffer.from(a!.input!.payloads![0].data!).toString()) as { rateLimitStreak?: number });
+    expect(listings.map((input) => input.rateLimitStreak)).toEqual([undefined, 1, ...listings.slice(2).map(() => undefined)]);
     await maybeRecordHistory(handle, 'sample-rate-limit-restart');
     await worker.stop();
   });

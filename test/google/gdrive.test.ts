@@ -153,25 +153,24 @@ describe('gdrive quota and failures', () => {
     ['403 userRateLimitExceeded', googleFailures.userRateLimit()],
     ['403 rateLimitExceeded', googleFailures.rateLimit()],
     ['429 without Retry-After', googleFailures.tooManyRequests()],
-  ])('%s -> RateLimitError on the milestone streak schedule, no extra request', async (_name, failure) => {
+  ])('%s -> RateLimitError on the rate-limit streak schedule, no extra request', async (_name, failure) => {
     const { milestone } = await seededAndSynced();
     fake.failNext('drive.changes.list', failure);
     const before = Date.now();
-    const err = (await failureOf(connector.retrieveMetadata(ctx, milestone))) as RateLimitError & { milestone?: Milestone };
+    const err = (await failureOf(connector.retrieveMetadata(ctx, milestone))) as RateLimitError;
     expect(err).toBeInstanceOf(RateLimitError);
     expect(err.retryAt.getTime() - before).toBeGreaterThanOrEqual(30_000);
     expect(err.retryAt.getTime() - Date.now()).toBeLessThanOrEqual(30_000);
-    expect(err.milestone).toEqual({ ...milestone, rateLimitStreak: 1 });
     expect(fake.counts()).toEqual({ 'drive.changes.list': 1 });
     expectNoSecrets(err, secrets());
 
-    // Third time in a row: 30 s * 2^2.
+    // Third time in a row (the workflow counted two refusals before): 30 s * 2^2.
     fake.failNext('drive.changes.list', failure);
-    const again = (await failureOf(connector.retrieveMetadata(ctx, { ...milestone, rateLimitStreak: 2 }))) as RateLimitError;
+    const again = (await failureOf(connector.retrieveMetadata({ ...ctx, rateLimitStreak: 2 }, milestone))) as RateLimitError;
     expect(Math.round((again.retryAt.getTime() - Date.now()) / 1000)).toBe(120);
 
-    // A successful page drops the streak.
-    const ok = await connector.retrieveMetadata(ctx, { ...milestone, rateLimitStreak: 2 });
+    // The call after the wait succeeds: the same cursor, nothing of the streak in it.
+    const ok = await connector.retrieveMetadata({ ...ctx, rateLimitStreak: 3 }, milestone);
     expect(ok.milestone).toEqual(milestone);
   });
 

@@ -2,11 +2,10 @@
 // ones) for hostile-input scenarios the built-in connectors cannot produce on demand.
 import { z } from 'zod';
 import type { Connector, ConnectorContext, DataResult, DocMetadata, MetadataPage, Milestone } from '../../src/core/contract.js';
-import { RateLimitError } from '../../src/core/errors.js';
 
 const configSchema = z.object({
-  /** duplicate-ids: one page lists the same id twice; the others hand back a bad cursor (with a page or a rate limit). */
-  misbehave: z.enum(['duplicate-ids', 'huge-milestone', 'array-milestone', 'huge-rate-limit-milestone']),
+  /** duplicate-ids: one page lists the same id twice; the others hand back a bad cursor with a page. */
+  misbehave: z.enum(['duplicate-ids', 'huge-milestone', 'array-milestone']),
 });
 type Config = z.infer<typeof configSchema>;
 
@@ -23,11 +22,6 @@ export class HostileConnector implements Connector<Config> {
         return { upserts: [doc('a', 'v1'), doc('b', 'v1'), doc('a', 'v2')], deletes: [], milestone: { done: true }, hasMore: false };
       case 'huge-milestone':
         return { upserts: [doc('a', 'v1')], deletes: [], milestone: { state: 'x'.repeat(20_000) }, hasMore: false };
-      case 'huge-rate-limit-milestone': {
-        const err = new RateLimitError(new Date(Date.now() + 1_000), 'slow down');
-        err.milestone = { backoff: 'y'.repeat(20_000) };
-        throw err;
-      }
       case 'array-milestone':
         return { upserts: [doc('a', 'v1')], deletes: [], milestone: ['not', 'an', 'object'] as unknown as Milestone, hasMore: false };
     }

@@ -9,6 +9,7 @@ import type { DocumentRow } from '../../src/store/documents.js';
 import { MAX_ERROR_CHARS } from '../../src/store/parked.js';
 import { createHarness, eventually, TEST_SECRET_KEY, type Harness } from '../support/harness.js';
 import { documents, newSampleSource, seedThreeDocs } from '../support/sample.js';
+import { signalSync } from '../../src/workflows/client.js';
 
 const ROOT = path.join(import.meta.dirname, '..', '..');
 
@@ -54,7 +55,7 @@ describe('poison documents', () => {
     expect(await retrievals()).toBe(2);
 
     // Next sync: nothing changed at the source, yet the parked document is tried again (N more attempts).
-    await handle.signal('syncNow');
+    await signalSync(handle, 'syncNow');
     const second = await caughtUp((s) => s.counters.failed === 2, first.lastSyncAt);
     parked = await row('poison', 'doc-2');
     expect(parked).toMatchObject({ status: 'failed', attempts: 4 });
@@ -63,7 +64,7 @@ describe('poison documents', () => {
 
     // The source is fixed: the sync after that fetches it and it is no longer a dead letter.
     await source.failRetrieval('doc-2', null);
-    await handle.signal('syncNow');
+    await signalSync(handle, 'syncNow');
     await caughtUp((s) => s.counters.fetched === 3, second.lastSyncAt);
     const fixed = await row('poison', 'doc-2');
     expect(fixed).toMatchObject({ status: 'fetched', attempts: 0, parked_at: null, error: null });
@@ -72,10 +73,10 @@ describe('poison documents', () => {
     // A healthy, fetched document is not retried by later syncs.
     const before = await retrievals();
     const third = await h.status(handle);
-    await handle.signal('syncNow');
+    await signalSync(handle, 'syncNow');
     await caughtUp(() => true, third.lastSyncAt);
     expect(await retrievals()).toBe(before);
-    await handle.signal('cancel');
+    await signalSync(handle, 'cancel');
   });
 
   it('given a parked document, `docsync docs retry` queues it and starts a sync that fetches it', async () => {
@@ -106,6 +107,6 @@ describe('poison documents', () => {
     const missing = await cli('docs', 'retry', 'sample', 'retrycli', 'no-such-doc').then(() => undefined, (e: { code: number; stderr: string }) => e);
     expect(missing?.code).toBe(4);
     expect(missing?.stderr).toContain('no live document "no-such-doc" for sample/retrycli');
-    await handle.signal('cancel');
+    await signalSync(handle, 'cancel');
   });
 });

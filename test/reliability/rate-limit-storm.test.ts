@@ -7,6 +7,7 @@ import type { SyncStatus } from '../../src/workflows/types.js';
 import { FakeDropbox } from '../fakes/dropbox/server.js';
 import { createHarness, eventually, type Harness } from '../support/harness.js';
 import { documents } from '../support/sample.js';
+import { signalSync } from '../../src/workflows/client.js';
 
 const FILES = 60;
 const WINDOW = 8;
@@ -73,6 +74,6 @@ describe('rate-limit storm on a real Temporal + Postgres', () => {
     const rows = await documents(h.pool, 'dropbox', 'storm');
     const texts = new Map([...rows.values()].map((r) => [r.path, r.text]));
     expect(texts).toEqual(contents);
-    await handle.signal('cancel');
+    await signalSync(handle, 'cancel');
   });
 });

@@ -13,6 +13,7 @@ import { temporalCliPath } from '../../src/devstack/services.js';
 import type { SyncStatus } from '../../src/workflows/types.js';
 import { FakeDropbox } from '../fakes/dropbox/server.js';
 import { createHarness, eventually, type Harness } from '../support/harness.js';
+import { signalSync } from '../../src/workflows/client.js';
 
 const exec = promisify(execFile);
 
@@ -111,13 +112,13 @@ describe('secrets never leak', () => {
     fake.revokeRefreshToken();
     fake.expireAccessToken();
     fake.addFile('/Private/doc-5.txt', 'private text 5');
-    await handle.signal('syncNow');
+    await signalSync(handle, 'syncNow');
     const refused = await when((s) => s.phase === 'auth-failed');
     expect(refused.lastError).toMatch(/oauth2\/token .*HTTP 400.*rejected/);
     fake.restoreRefreshToken();
-    await handle.signal('resume');
+    await signalSync(handle, 'resume');
     await when((s) => s.phase === 'idle' && s.inFlight === 0 && s.counters.fetched === 5 && s.lastSyncAt !== first.lastSyncAt);
-    await handle.signal('cancel');
+    await signalSync(handle, 'cancel');
     await handle.result();
 
     const secrets = [fake.appSecret, fake.refreshToken, ...fake.issuedTokens];

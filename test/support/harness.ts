@@ -17,7 +17,8 @@ import { migrate } from '../../src/store/migrate.js';
 import { CredentialStore, secretKeyFrom } from '../../src/store/credentials.js';
 import { installRuntimeOnce } from '../../src/workers/runtime.js';
 import { createDocsyncWorker, workflowsPath, type DocsyncWorkerOptions } from '../../src/workers/worker.js';
-import { statusQuery, syncWorkflowId } from '../../src/workflows/definitions.js';
+import { querySyncStatus, startSyncUser } from '../../src/workflows/client.js';
+import { syncWorkflowId } from '../../src/workflows/definitions.js';
 import type { SyncStatus, SyncUserInput } from '../../src/workflows/types.js';
 
 let bundlePromise: Promise<WorkflowBundleWithSourceMap> | undefined;
@@ -105,10 +106,10 @@ export async function createHarness(name: string): Promise<Harness> {
       return handle;
     },
     async startSync(input, workflowId = syncWorkflowId(input.connector, input.userId)) {
-      return client.workflow.start('syncUser', { taskQueue, workflowId, args: [input] });
+      return startSyncUser(client, input, { taskQueue, workflowId });
     },
     async status(handle) {
-      return handle.query(statusQuery);
+      return querySyncStatus(handle);
     },
     async close() {
       for (const w of [...running]) await w.stop();

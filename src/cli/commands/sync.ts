@@ -1,12 +1,13 @@
 // `docsync sync|pause|resume|resync|cancel <connector> <user>`: start the per-user workflow or signal it.
 import { readFileSync } from 'node:fs';
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
+import { WorkflowNotFoundError } from '@temporalio/client';
 import type { Command } from 'commander';
 import { parseConnectorConfig, rejectSecretsInInput } from '../../connectors/config.js';
 import { loadConnector } from '../../connectors/registry.js';
 import type { JsonObject } from '../../core/contract.js';
 import { ConfigError } from '../../core/errors.js';
 import { latestCredentialRefFor } from '../../store/credentials.js';
+import { signalSync as sendSignal, startOrNudgeSync, syncHandle, type SyncSignalName } from '../../workflows/client.js';
 import { searchAttributes, syncWorkflowId } from '../../workflows/definitions.js';
 import type { SyncOptions, SyncUserInput } from '../../workflows/types.js';
 import { CliError, database, EXIT, settings, temporalClient } from '../context.js';
@@ -67,24 +68,15 @@ export async function syncInput(connector: string, userId: string, flags: SyncFl
 export async function startSync(connector: string, userId: string, flags: SyncFlags): Promise<string> {
   const input = await syncInput(connector, userId, flags);
   const client = await temporalClient();
-  const workflowId = syncWorkflowId(connector, userId);
-  try {
-    await client.workflow.start('syncUser', {
-      taskQueue: settings().taskQueue,
-      workflowId,
-      args: [input],
-      memo: { connector, userId },
-      typedSearchAttributes: [
-        { key: searchAttributes.connector, value: connector },
-        { key: searchAttributes.user, value: userId },
-      ],
-    });
-    return `started ${workflowId} on task queue ${settings().taskQueue}`;
-  } catch (err) {
-    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-    await client.workflow.getHandle(workflowId).signal('syncNow');
-    return `${workflowId} is already running: sent syncNow`;
-  }
+  const { handle, started } = await startOrNudgeSync(client, input, {
+    taskQueue: settings().taskQueue,
+    memo: { connector, userId },
+    typedSearchAttributes: [
+      { key: searchAttributes.connector, value: connector },
+      { key: searchAttributes.user, value: userId },
+    ],
+  });
+  return started ? `started ${handle.workflowId} on task queue ${settings().taskQueue}` : `${handle.workflowId} is already running: sent syncNow`;
 }
 
 export function positiveInt(value: string, flag: string): number {
@@ -93,11 +85,11 @@ export function positiveInt(value: string, flag: string): number {
   return n;
 }
 
-export async function signalSync(signal: 'pause' | 'resume' | 'resync' | 'cancel' | 'syncNow', connector: string, userId: string): Promise<string> {
+export async function signalSync(signal: SyncSignalName, connector: string, userId: string): Promise<string> {
   const client = await temporalClient();
   const workflowId = syncWorkflowId(connector, userId);
   try {
-    await client.workflow.getHandle(workflowId).signal(signal);
+    await sendSignal(syncHandle(client, connector, userId), signal);
   } catch (err) {
     if (err instanceof WorkflowNotFoundError) {
       throw new CliError(`no running sync for connector "${connector}" and user "${userId}" (workflow ${workflowId})`, EXIT.notFound);

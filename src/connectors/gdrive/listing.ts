@@ -6,7 +6,7 @@ import type { drive_v3 } from '@googleapis/drive';
 import type { ConnectorContext, DocMetadata, MetadataPage, Milestone } from '../../core/contract.js';
 import { googleMilestoneFields, type GoogleApi } from '../google/api.js';
 import type { GoogleFailure } from '../google/failure.js';
-import { withoutStreak } from '../google/rate-limit.js';
+import { listingSchedule, withoutStreak } from '../google/rate-limit.js';
 import { cursorToken, unreadableMilestone } from '../shared/milestone-schema.js';
 import { listTwoPhase, splitOutcome, type TwoPhasePosition, type TwoPhaseSource } from '../shared/two-phase-lister.js';
 import type { GdriveConfig } from './config.js';
@@ -26,7 +26,7 @@ type DrivePosition = TwoPhasePosition<string, string, string>;
 const LIST_Q = `trashed = false and mimeType != '${FOLDER_MIME}'`;
 
 export async function listDrive(ctx: ConnectorContext<GdriveConfig>, api: GoogleApi<drive_v3.Drive>, milestone: DriveMilestone): Promise<MetadataPage> {
-  const { next, ...page } = await listTwoPhase(driveSource(ctx, api, milestone), positionOf(milestone));
+  const { next, ...page } = await listTwoPhase(driveSource(ctx, api), positionOf(milestone));
   return { ...page, milestone: milestoneOf(next) };
 }
 
@@ -45,11 +45,10 @@ function positionOf(m: DriveMilestone): DrivePosition {
 function driveSource(
   ctx: ConnectorContext<GdriveConfig>,
   { client: drive, session, call }: GoogleApi<drive_v3.Drive>,
-  /** The milestone as given: its rate-limit streak drives the backoff schedule. */
-  given: DriveMilestone,
 ): TwoPhaseSource<string, string, string> {
   const { pageSize, includeSharedDrives } = ctx.config;
-  const schedule = { milestone: given };
+  // Exponential in the listing refusals the workflow counted in a row.
+  const schedule = listingSchedule(ctx);
   return {
     async startToken() {
       const res = await session.run('changes.getStartPageToken', () => drive.changes.getStartPageToken({ supportsAllDrives: includeSharedDrives }, call), { schedule });

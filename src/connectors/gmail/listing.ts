@@ -5,7 +5,7 @@ import { z } from 'zod';
 import type { gmail_v1 } from '@googleapis/gmail';
 import type { ConnectorContext, DocMetadata, MetadataPage, Milestone } from '../../core/contract.js';
 import { googleMilestoneFields, type GoogleApi } from '../google/api.js';
-import { withoutStreak } from '../google/rate-limit.js';
+import { listingSchedule, withoutStreak } from '../google/rate-limit.js';
 import { cursorToken, unreadableMilestone } from '../shared/milestone-schema.js';
 import { listTwoPhase, splitOutcome, type TwoPhasePosition, type TwoPhaseSource } from '../shared/two-phase-lister.js';
 import { inScope, type GmailConfig } from './config.js';
@@ -38,7 +38,7 @@ function messageDoc(id: string, threadId?: string | null): DocMetadata {
 }
 
 export async function listGmail(ctx: ConnectorContext<GmailConfig>, api: GoogleApi<gmail_v1.Gmail>, milestone: GmailMilestone): Promise<MetadataPage> {
-  const { next, ...page } = await listTwoPhase(gmailSource(ctx, api, milestone), positionOf(milestone));
+  const { next, ...page } = await listTwoPhase(gmailSource(ctx, api), positionOf(milestone));
   return { ...page, milestone: milestoneOf(next) };
 }
 
@@ -58,11 +58,10 @@ function milestoneOf(next: GmailPosition): Milestone {
 function gmailSource(
   ctx: ConnectorContext<GmailConfig>,
   { client: gmail, session, call }: GoogleApi<gmail_v1.Gmail>,
-  /** The milestone as given: its rate-limit streak drives the backoff schedule. */
-  given: GmailMilestone,
 ): TwoPhaseSource<string, string, HistoryAt> {
   const { pageSize, q, labelIds, includeSpamTrash } = ctx.config;
-  const schedule = { milestone: given };
+  // Exponential in the listing refusals the workflow counted in a row.
+  const schedule = listingSchedule(ctx);
   return {
     async startToken() {
       const res = await session.run('users.getProfile', () => gmail.users.getProfile({ userId: 'me' }, call), { schedule });

@@ -1,12 +1,10 @@
 // When to call Google again after a quota error. Retry-After (header, or Gmail's "Retry after
-// <date>" message) wins; otherwise an exponential schedule driven by a streak counter.
+// <date>" message) wins; otherwise an exponential schedule driven by the rate-limit streak.
 //
-// The counter lives in the milestone (`rateLimitStreak`) because the workflow owns all state.
-// A thrown error cannot return a milestone, so the RateLimitError carries `milestone`: the
-// cursor to keep, with the streak incremented. An activity that stores it gets 30 s, 60 s,
-// 120 s ... capped at 15 min; one that ignores it still gets a steady 30 s pause. Any page
-// returned normally drops the counter (the next milestone never includes it).
-import { type Milestone } from '../../core/contract.js';
+// The streak (listing calls refused in a row) is counted by the workflow, which owns all state,
+// and reaches a listing call as `ctx.rateLimitStreak`: 30 s, 60 s, 120 s ... capped at 15 min.
+// Downloads have no streak: a steady 30 s pause.
+import type { ConnectorContext, Milestone } from '../../core/contract.js';
 import { RateLimitError, type ErrorContext } from '../../core/errors.js';
 import { parseRetryAfter } from '../shared/retry-after.js';
 import type { GoogleFailure } from './failure.js';
@@ -17,28 +15,26 @@ export const RATE_LIMIT_MAX_MS = 15 * 60_000;
 export const DAILY_LIMIT_MS = 60 * 60_000;
 
 export interface RateLimitSchedule {
-  /** retrieveData has no milestone: a fixed pause. */
+  /** retrieveData: a fixed pause. */
   fixedMs?: number;
-  /** retrieveMetadata: the milestone the failed call was given (its streak drives the backoff). */
-  milestone?: Milestone;
+  /** retrieveMetadata: refusals in a row before this call (drives the exponential backoff). */
+  streak?: number;
 }
 
-/** A RateLimitError that also hands back the milestone to keep (with the streak incremented). */
-export type RateLimitWithMilestone = RateLimitError & { milestone?: Milestone };
-
-export function streakOf(milestone: Milestone | undefined): number {
-  const n = milestone?.rateLimitStreak;
-  return typeof n === 'number' && Number.isInteger(n) && n > 0 ? n : 0;
+/** The schedule of a listing call: exponential in the streak the workflow counted. */
+export function listingSchedule(ctx: Pick<ConnectorContext, 'rateLimitStreak'>): RateLimitSchedule {
+  return { streak: ctx.rateLimitStreak ?? 0 };
 }
 
 export function backoffMs(streak: number): number {
-  return Math.min(RATE_LIMIT_BASE_MS * 2 ** Math.min(streak, 20), RATE_LIMIT_MAX_MS);
+  const n = Number.isInteger(streak) && streak > 0 ? streak : 0;
+  return Math.min(RATE_LIMIT_BASE_MS * 2 ** Math.min(n, 20), RATE_LIMIT_MAX_MS);
 }
 
 export function retryAtFor(f: GoogleFailure, schedule: RateLimitSchedule, now = Date.now()): Date {
   const told = parseRetryAfter(f.retryAfter, now) ?? retryAfterInMessage(f.message, now);
   if (told) return told;
-  let wait = schedule.fixedMs ?? backoffMs(streakOf(schedule.milestone));
+  let wait = schedule.fixedMs ?? backoffMs(schedule.streak ?? 0);
   if (f.reason === 'dailyLimitExceeded') wait = Math.max(wait, DAILY_LIMIT_MS);
   return new Date(now + wait);
 }
@@ -51,14 +47,15 @@ function retryAfterInMessage(message: string | undefined, now: number): Date | u
   return Number.isNaN(at) ? undefined : new Date(Math.max(at, now));
 }
 
-export function rateLimitError(f: GoogleFailure, schedule: RateLimitSchedule, message: string, context: ErrorContext): RateLimitWithMilestone {
+export function rateLimitError(f: GoogleFailure, schedule: RateLimitSchedule, message: string, context: ErrorContext): RateLimitError {
   const retryAt = retryAtFor(f, schedule);
-  const error: RateLimitWithMilestone = new RateLimitError(retryAt, `${message}; retry at ${retryAt.toISOString()}`, context);
-  if (schedule.milestone) error.milestone = { ...schedule.milestone, rateLimitStreak: streakOf(schedule.milestone) + 1 };
-  return error;
+  return new RateLimitError(retryAt, `${message}; retry at ${retryAt.toISOString()}`, context);
 }
 
-/** A milestone without the streak: what every successful page returns. */
+/**
+ * A milestone without the streak key that runs before the workflow counted the streak stored in
+ * it: such a milestone with nothing else in it is still "no cursor yet", not an unreadable one.
+ */
 export function withoutStreak<M extends Milestone>(milestone: M): M {
   const { rateLimitStreak: _drop, ...rest } = milestone;
   return rest as M;

@@ -1,0 +1,62 @@
+// Typed helpers for code outside the workflows (CLI, conformance engine, tests, bench): start a
+// user's sync by the workflow function, signal it and query it by their definitions. Not part of
+// the workflow bundle (index.ts does not export it).
+import { WorkflowExecutionAlreadyStartedError, WorkflowIdConflictPolicy } from '@temporalio/client';
+import type { Client, WorkflowHandle, WorkflowStartOptions } from '@temporalio/client';
+import { cancelSignal, pauseSignal, resumeSignal, resyncSignal, statusQuery, syncNowSignal, syncWorkflowId } from './definitions.js';
+import { syncUser } from './sync-user.js';
+import { DEFAULT_TASK_QUEUE, type SyncStatus, type SyncUserInput } from './types.js';
+
+export type SyncHandle = WorkflowHandle<typeof syncUser>;
+
+/** The signals a user's sync answers, by name (the CLI commands and the conformance kit use these names). */
+export const syncSignals = {
+  syncNow: syncNowSignal,
+  pause: pauseSignal,
+  resume: resumeSignal,
+  resync: resyncSignal,
+  cancel: cancelSignal,
+} as const;
+export type SyncSignalName = keyof typeof syncSignals;
+
+export type StartSyncOptions = Partial<Pick<WorkflowStartOptions<typeof syncUser>, 'taskQueue' | 'workflowId' | 'memo' | 'typedSearchAttributes'>>;
+
+/**
+ * Starts the user's sync under `sync/<connector>/<user>` (unless another id is given) on the
+ * docsync task queue. One per user: a sync already running is refused with
+ * WorkflowExecutionAlreadyStartedError; one that has ended may be started again.
+ */
+export function startSyncUser(client: Client, input: SyncUserInput, options: StartSyncOptions = {}): Promise<SyncHandle> {
+  return client.workflow.start(syncUser, {
+    ...options,
+    taskQueue: options.taskQueue ?? DEFAULT_TASK_QUEUE,
+    workflowId: options.workflowId ?? syncWorkflowId(input.connector, input.userId),
+    workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
+    args: [input],
+  });
+}
+
+/** Starts the user's sync, or sends `syncNow` to the one already running. */
+export async function startOrNudgeSync(client: Client, input: SyncUserInput, options: StartSyncOptions = {}): Promise<{ handle: SyncHandle; started: boolean }> {
+  try {
+    return { handle: await startSyncUser(client, input, options), started: true };
+  } catch (err) {
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    const handle = syncHandle(client, input.connector, input.userId, options.workflowId);
+    await signalSync(handle, 'syncNow');
+    return { handle, started: false };
+  }
+}
+
+/** The latest run of the user's sync (a signal by workflow id reaches it after continue-as-new). */
+export function syncHandle(client: Client, connector: string, userId: string, workflowId = syncWorkflowId(connector, userId)): SyncHandle {
+  return client.workflow.getHandle<typeof syncUser>(workflowId);
+}
+
+export function signalSync(handle: WorkflowHandle, signal: SyncSignalName): Promise<void> {
+  return handle.signal(syncSignals[signal]);
+}
+
+export function querySyncStatus(handle: WorkflowHandle): Promise<SyncStatus> {
+  return handle.query(statusQuery);
+}
