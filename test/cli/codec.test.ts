@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../src/devstack/services.js';
+import { freePort } from '../../src/devstack/ports.js';
 import { AesGcmPayloadCodec, ENCRYPTED_ENCODING, toJson } from '../../src/workers/payload-codec.js';
 import { secretKeyFrom } from '../../src/store/credentials.js';
 import { stopAfterTest } from '../support/cleanup.js';

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createDatabase } from '../../src/devstack/services.js';
+import { createDatabase } from '../../src/devstack/postgres.js';
 import { cliEnv, docsync, ROOT, run } from '../support/cli.js';
 import { createHarness, type Harness } from '../support/harness.js';
 import { documents } from '../support/sample.js';

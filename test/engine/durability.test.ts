@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 import type { WorkflowHandle } from '@temporalio/client';
 import { tsToMs } from '@temporalio/common/lib/time.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { temporalCliPath } from '../../src/devstack/services.js';
+import { temporalCliPath } from '../../src/devstack/temporal.js';
 import { shortHash, syncNowSignal } from '../../src/workflows/definitions.js';
 import { createHarness, eventually, type Harness } from '../support/harness.js';
 import { changes, documents, maybeRecordHistory, newSampleSource } from '../support/sample.js';

@@ -9,7 +9,7 @@ import { Writable } from 'node:stream';
 import { promisify } from 'node:util';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { temporalCliPath } from '../../src/devstack/services.js';
+import { temporalCliPath } from '../../src/devstack/temporal.js';
 import type { SyncStatus } from '../../src/workflows/types.js';
 import { FakeDropbox } from '../fakes/dropbox/server.js';
 import { createHarness, eventually, type Harness } from '../support/harness.js';

@@ -10,7 +10,7 @@ import { bundleWorkflowCode, NativeConnection, type Worker, type WorkflowBundleW
 import type { Pool } from 'pg';
 import { pino, type Logger } from 'pino';
 import { inject } from 'vitest';
-import { createDatabase } from '../../src/devstack/services.js';
+import { createDatabase } from '../../src/devstack/postgres.js';
 import { createPool } from '../../src/store/db.js';
 import { stopAfterTest } from './cleanup.js';
 import { migrate } from '../../src/store/migrate.js';
