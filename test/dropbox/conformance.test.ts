@@ -6,8 +6,8 @@ import { conformanceEngine } from '../../src/testing/engine.js';
 import { useHarness } from '../support/harness.js';
 import { FakeDropbox } from '../fakes/dropbox/server.js';
 
-// The kit shares one source across its tests and closes it in its last one; this closes it (stop is
-// idempotent) when that test never got there.
+// The kit closes its source in its afterAll; this also stops a fake whose source never got that far
+// (stop is idempotent).
 const fakes: FakeDropbox[] = [];
 const h = useHarness('conf_dropbox', {
   worker: true,
