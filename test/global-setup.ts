@@ -1,7 +1,8 @@
 // Vitest globalSetup: one Postgres and one Temporal dev server for the whole run, shared by all test
 // files (each file makes its own database with createDatabase). Runs once, in the main vitest process.
 import type { TestProject } from 'vitest/node';
-import { startPostgres, startTemporal, type TemporalHandle } from '../src/devstack/services.js';
+import { startPostgres } from '../src/devstack/postgres.js';
+import { startTemporal, type TemporalHandle } from '../src/devstack/temporal.js';
 
 export default async function setup({ provide }: TestProject): Promise<() => Promise<void>> {
   const postgres = await startPostgres();

@@ -6,7 +6,8 @@ import pg from 'pg';
 import { Connection } from '@temporalio/client';
 import { encodeSearchAttributeIndexedValueType } from '@temporalio/common/lib/search-attributes.js';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createDatabase, DOCSYNC_SEARCH_ATTRIBUTES, startPostgres, type PostgresHandle } from '../src/devstack/services.js';
+import { createDatabase, startPostgres, type PostgresHandle } from '../src/devstack/postgres.js';
+import { DOCSYNC_SEARCH_ATTRIBUTES } from '../src/devstack/temporal.js';
 
 async function query<T extends pg.QueryResultRow>(url: string, sql: string, params: unknown[] = []): Promise<T[]> {
   const client = new pg.Client({ connectionString: url });

@@ -3,10 +3,10 @@
 // framework's four stages against the sample connector, printing what happens at each step.
 import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
+import type { WorkflowHandle } from '@temporalio/client';
 import { pino } from 'pino';
-import { startPostgres, startTemporal } from '../devstack/services.js';
+import { startPostgres } from '../devstack/postgres.js';
+import { startTemporal } from '../devstack/temporal.js';
 import { SampleSource } from '../connectors/sample/source.js';
 import { stageCreateThreeDocs, stageDeleteDocTwo, stageRateLimit } from '../connectors/sample/stages.js';
 import { readChanges } from '../store/changes.js';
@@ -16,6 +16,7 @@ import { migrate } from '../store/migrate.js';
 import { installRuntimeOnce } from '../workers/runtime.js';
 import { createDocsyncWorker } from '../workers/worker.js';
 import { startSyncUser } from '../workflows/client.js';
+import { createEngine, type Engine } from '../workers/engine.js';
 import { cancelSignal, statusQuery, syncNowSignal, syncWorkflowId } from '../workflows/definitions.js';
 import type { SyncStatus } from '../workflows/types.js';
 
@@ -40,31 +41,27 @@ async function main(): Promise<void> {
   // Both keep their data under .docsync/ so the results can be inspected after the demo.
   const temporal = await startTemporal({ ui: true, dbFile: path.join(HOME, 'temporal.db') });
   const postgres = await startPostgres({ dataDir: path.join(HOME, 'pgdata') });
-  installRuntimeOnce('ERROR');
-  const pool = createPool(postgres.url, 10);
+  let engine: Engine | undefined;
   const stopAll = async () => {
-    await pool.end().catch(() => undefined);
+    await engine?.close().catch(() => undefined);
     await postgres.stop();
     await temporal.stop();
   };
   try {
-    await migrate(pool);
     const blobDir = path.join(HOME, 'blobs');
-    const sourceDir = path.join(HOME, 'demo-source');
-    rmSync(sourceDir, { recursive: true, force: true });
-    const source = new SampleSource(sourceDir);
-    const nativeConnection = await NativeConnection.connect({ address: temporal.address });
-    const worker = await createDocsyncWorker({
-      connection: nativeConnection,
+    engine = await createEngine({
+      databaseUrl: postgres.url,
+      address: temporal.address,
       namespace: temporal.namespace,
       taskQueue: TASK_QUEUE,
-      pool,
       blobDir,
       logger: pino({ level: 'warn' }),
     });
-    const workerDone = worker.run();
-    const connection = await Connection.connect({ address: temporal.address });
-    const client = new Client({ connection, namespace: temporal.namespace });
+    const { pool, client } = engine;
+    const sourceDir = path.join(HOME, 'demo-source');
+    rmSync(sourceDir, { recursive: true, force: true });
+    const source = new SampleSource(sourceDir);
+    const worker = await engine.startWorker();
     const userId = `demo-${Date.now()}`;
     const workflowId = syncWorkflowId('sample', userId);
     say(`Temporal Web UI: ${temporal.uiUrl}/namespaces/${temporal.namespace}/workflows/${encodeURIComponent(workflowId)}`);
@@ -114,10 +111,7 @@ async function main(): Promise<void> {
     }
     await handle.signal(cancelSignal);
     await handle.result();
-    worker.shutdown();
-    await workerDone;
-    await nativeConnection.close();
-    await connection.close();
+    await worker.stop();
     say('\ndemo finished: all four stages ran.');
   } finally {
     await stopAll();

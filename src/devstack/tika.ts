@@ -14,7 +14,8 @@ import { fileURLToPath } from 'node:url';
 
 /** tika-server-standard 3.x runs on Java 11+ (checked on OpenJDK 17). */
 export const TIKA_VERSION = process.env.DOCSYNC_TIKA_VERSION ?? '3.2.2';
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+// src/devstack/ or dist/devstack/: two levels below the package root.
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const TIKA_DIR = path.join(repoRoot, '.docsync', 'tika');
 export const tikaJarPath = (version = TIKA_VERSION) => path.join(TIKA_DIR, `tika-server-standard-${version}.jar`);
 

@@ -3,20 +3,16 @@
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
+import { WorkflowFailedError, type Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { NativeConnection, type Worker } from '@temporalio/worker';
 import type { Pool } from 'pg';
 import { pino } from 'pino';
 import type { ConformanceEngine, ConformanceSync } from './kit.js';
 import { registerConnector, type ConnectorFactory } from '../connectors/registry.js';
-import { CredentialStore, secretKeyFrom } from '../store/credentials.js';
-import { createPool } from '../store/db.js';
+import type { CredentialStore } from '../store/credentials.js';
 import { listDocuments } from '../store/documents.js';
-import { migrate } from '../store/migrate.js';
 import { querySyncStatus, signalSync, startSyncUser } from '../workflows/client.js';
-import { installRuntimeOnce } from '../workers/runtime.js';
-import { createDocsyncWorker } from '../workers/worker.js';
+import { createEngine } from '../workers/engine.js';
 
 /** What a conformance engine needs: where syncs start, and where their documents land. */
 export interface EngineParts {
@@ -72,57 +68,43 @@ export interface ConformanceEnv {
 }
 
 /**
- * Everything the kit needs in one call: `defineConformanceSuite(fixture, () => env.engine)`.
+ * Everything the kit needs in one call: `defineConformanceSuite(runner, fixture, () => env.engine)`.
  * Services come from the environment when set, so CI can share one Temporal and one Postgres.
  */
 export async function startConformanceEnv(options: ConformanceEnvOptions = {}): Promise<ConformanceEnv> {
   for (const [name, factory] of Object.entries(options.connectors ?? {})) registerConnector(name, factory);
-  installRuntimeOnce('ERROR');
-  const services = await import('../devstack/services.js');
   const stops: Array<() => Promise<unknown>> = [];
   const close = async () => {
-    for (const stop of stops.reverse()) await stop().catch(() => undefined);
+    for (const stop of stops.splice(0).reverse()) await stop().catch(() => undefined);
   };
   try {
     let databaseUrl = options.databaseUrl;
     if (!databaseUrl) {
-      const postgres = await services.startPostgres(); // honours DATABASE_URL
+      const postgres = await (await import('../devstack/postgres.js')).startPostgres(); // honours DATABASE_URL
       stops.push(postgres.stop);
       databaseUrl = postgres.url;
     }
     let address = options.temporalAddress ?? process.env.TEMPORAL_ADDRESS ?? '';
     let namespace = options.namespace ?? process.env.TEMPORAL_NAMESPACE ?? 'default';
     if (!address) {
-      const temporal = await services.startTemporal();
+      const temporal = await (await import('../devstack/temporal.js')).startTemporal();
       stops.push(temporal.stop);
       ({ address, namespace } = temporal);
     }
-    const pool = createPool(databaseUrl, 10);
-    stops.push(() => pool.end());
-    await migrate(pool);
-    const connection = await Connection.connect({ address });
-    stops.push(() => connection.close());
-    const nativeConnection = await NativeConnection.connect({ address });
-    stops.push(() => nativeConnection.close());
-    const taskQueue = `docsync-conformance-${Date.now().toString(36)}`;
-    // A random key per run: the kit stores and reads credentials within the same run only.
-    const credentials = new CredentialStore(pool, secretKeyFrom(`conformance-${process.pid}-${Date.now()}`));
-    const worker: Worker = await createDocsyncWorker({
-      connection: nativeConnection,
+    const engine = await createEngine({
+      databaseUrl,
+      address,
       namespace,
-      taskQueue,
-      pool,
+      taskQueue: `docsync-conformance-${Date.now().toString(36)}`,
       blobDir: mkdtempSync(path.join(os.tmpdir(), 'docsync-conformance-blobs-')),
       logger: pino({ level: process.env.LOG_LEVEL ?? 'silent' }),
-      credentials,
-      shutdownGraceTime: '5 seconds',
+      // A random key per run: the kit stores and reads credentials within the same run only.
+      secretKey: `conformance-${process.pid}-${Date.now()}`,
+      worker: { shutdownGraceTime: '5 seconds' },
     });
-    const running = worker.run();
-    stops.push(async () => {
-      if (worker.getState() === 'RUNNING') worker.shutdown();
-      await running;
-    });
-    return { engine: conformanceEngine({ client: new Client({ connection, namespace }), taskQueue, pool, credentials }), close };
+    stops.push(() => engine.close());
+    await engine.startWorker();
+    return { engine: conformanceEngine(engine), close };
   } catch (err) {
     await close();
     throw err;

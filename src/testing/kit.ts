@@ -1,8 +1,8 @@
 // The conformance kit: the same sync scenarios run for every connector (built-in or plugin),
 // through the real engine. A connector supplies a ConformanceFixture that drives its source
 // (a fake server, a directory...); the caller supplies a ConformanceEngine bound to a real
-// Temporal + Postgres. The kit itself stays free of Temporal imports.
-import { describe, expect, it } from 'vitest';
+// Temporal + Postgres, and the test API (vitest's describe/it/hooks/expect, or any runner shaped
+// like it). The kit itself imports neither Temporal nor a test runner.
 import type { JsonObject } from '../core/contract.js';
 import type { SyncSignalName } from '../workflows/client.js';
 import type { SyncOptions, SyncStatus } from '../workflows/types.js';
@@ -76,6 +76,27 @@ export interface ConformanceEngine {
   documents(connector: string, userId: string): Promise<ConformanceDoc[]>;
 }
 
+/** The assertions the scenarios use (vitest's and Jest's `expect` fit). */
+export interface ConformanceMatchers {
+  toBe(expected: unknown): void;
+  toEqual(expected: unknown): void;
+  toContain(item: unknown): void;
+  toHaveLength(length: number): void;
+  toBeTruthy(): void;
+  toBeGreaterThan(n: number): void;
+  toBeGreaterThanOrEqual(n: number): void;
+  toBeLessThanOrEqual(n: number): void;
+}
+
+/** The test API the caller's runner provides: `{ describe, it, beforeAll, afterAll, expect }` from vitest. */
+export interface ConformanceRunner {
+  describe(name: string, body: () => void): void;
+  it(name: string, body: (context: { skip(): void }) => Promise<void>): void;
+  beforeAll(fn: () => Promise<unknown>): void;
+  afterAll(fn: () => Promise<unknown>): void;
+  expect(actual: unknown): ConformanceMatchers & { not: ConformanceMatchers };
+}
+
 export async function waitForStatus(sync: ConformanceSync, check: (s: SyncStatus) => boolean, timeoutMs = 60_000): Promise<SyncStatus> {
   const deadline = Date.now() + timeoutMs;
   let last: SyncStatus | undefined;
@@ -95,21 +116,34 @@ async function nextCaughtUp(sync: ConformanceSync, previous: SyncStatus): Promis
 const OPTIONS: SyncOptions = { syncIntervalSeconds: 3600, docMaxAttempts: 2, maxInFlight: 8 };
 
 /**
- * Registers the conformance scenarios for one connector. `engine()` is read lazily so the
- * caller can create it in a beforeAll hook.
+ * Registers the conformance scenarios for one connector with the caller's test runner. `engine()`
+ * is read lazily so the caller can create it in a beforeAll hook. The scenarios run in order on one
+ * account (each builds on the documents the previous ones left); teardown is an afterAll hook.
  */
-export function defineConformanceSuite(fixture: ConformanceFixture, engine: () => ConformanceEngine): void {
+export function defineConformanceSuite(runner: ConformanceRunner, fixture: ConformanceFixture, engine: () => ConformanceEngine): void {
+  const { describe, it, afterAll, expect } = runner;
   const expectText = fixture.expectText ?? ((stored, content) => expect(stored).toBe(content.trim()));
 
   describe(`conformance: ${fixture.connector}`, () => {
     let source: ConformanceSource;
-    let sync: ConformanceSync;
+    let sync: ConformanceSync; // unset until the first scenario started it
     let status: SyncStatus;
     const userId = `conf-${Date.now().toString(36)}`;
     const docs = async () => engine().documents(fixture.connector, userId);
     const live = async () => (await docs()).filter((d) => !d.deleted);
     const titleOf = (name: string) => source.titleOf?.(name) ?? name;
     const byTitle = async (name: string) => (await docs()).find((d) => d.title === titleOf(name));
+
+    // Runs even when a scenario failed half way: the sync must not keep polling the source.
+    afterAll(async () => {
+      try {
+        // A sync that already ended refuses the signal: nothing left to stop then.
+        const cancelled = sync ? await sync.signal('cancel').then(() => true, () => false) : false;
+        if (cancelled) await sync.result();
+      } finally {
+        await source?.close?.();
+      }
+    });
 
     async function syncNow(): Promise<SyncStatus> {
       const before = status;
@@ -242,12 +276,6 @@ export function defineConformanceSuite(fixture: ConformanceFixture, engine: () =
       const failure = (await bad.result().then(() => undefined, (e: unknown) => e)) as { type?: string; message?: string };
       expect(failure?.type).toBe('ConfigError');
       for (const field of fixture.invalidConfig.fields) expect(failure.message).toContain(field);
-    });
-
-    it('cleans up', async () => {
-      await sync.signal('cancel');
-      await sync.result();
-      await source.close?.();
     });
   });
 }

@@ -1,7 +1,12 @@
-// Worker settings from the environment, validated with zod so a bad value names its variable.
+// Worker settings from the environment, validated with zod so a bad value names its variable, and
+// the engine options they make.
+import type { Logger } from 'pino';
 import { z } from 'zod';
 import { ConfigError } from '../core/errors.js';
 import { DEFAULT_TASK_QUEUE } from '../workflows/types.js';
+import type { EngineOptions } from './engine.js';
+import type { DocsyncMetrics } from './metrics.js';
+import { payloadCodecFromEnv } from './payload-codec.js';
 
 const envSchema = z.object({
   TEMPORAL_ADDRESS: z.string().default('localhost:7233'),
@@ -32,4 +37,32 @@ export function readWorkerEnv(env: NodeJS.ProcessEnv = process.env): WorkerEnv {
   const fields = parsed.error.issues.map((i) => i.path.join('.'));
   const detail = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
   throw new ConfigError(`invalid worker environment: ${detail}`, fields);
+}
+
+/** The engine a worker process runs, from its environment. */
+export function engineOptionsFromEnv(
+  env: WorkerEnv,
+  environment: NodeJS.ProcessEnv,
+  parts: { logger: Logger; metrics: DocsyncMetrics },
+): EngineOptions {
+  const exportMetrics = env.DOCSYNC_METRICS_PORT > 0;
+  return {
+    databaseUrl: env.DATABASE_URL,
+    poolMax: env.DOCSYNC_DB_POOL_MAX,
+    address: env.TEMPORAL_ADDRESS,
+    namespace: env.TEMPORAL_NAMESPACE,
+    taskQueue: env.DOCSYNC_TASK_QUEUE,
+    blobDir: env.DOCSYNC_BLOB_DIR,
+    logger: parts.logger,
+    secretKey: env.DOCSYNC_SECRET_KEY,
+    workflowBundle: env.DOCSYNC_WORKFLOW_BUNDLE ? { codePath: env.DOCSYNC_WORKFLOW_BUNDLE } : undefined,
+    payloadCodec: payloadCodecFromEnv(environment),
+    runtime: { logLevel: 'WARN', prometheusBindAddress: exportMetrics ? env.DOCSYNC_CORE_METRICS_ADDRESS : undefined },
+    worker: {
+      limits: { maxBytes: env.DOCSYNC_MAX_BYTES, maxTextBytes: env.DOCSYNC_MAX_TEXT_BYTES },
+      tikaUrl: env.TIKA_URL,
+      maxConcurrentActivityTaskExecutions: env.DOCSYNC_MAX_CONCURRENT_ACTIVITIES,
+      metrics: parts.metrics,
+    },
+  };
 }

@@ -16,6 +16,8 @@ export interface DocsyncWorkerOptions {
   taskQueue: string;
   pool: Pool;
   blobDir: string;
+  /** The blob store over `blobDir`, when the caller shares one (the engine does). */
+  blobs?: BlobStore;
   logger: Logger;
   credentials?: CredentialStore;
   limits?: ActivityDeps['limits'];
@@ -36,9 +38,13 @@ export function workflowsPath(): string {
 }
 
 export async function createDocsyncWorker(options: DocsyncWorkerOptions): Promise<Worker> {
+  const blobs = options.blobs ?? new BlobStore(options.blobDir);
+  // Temp files of a worker that crashed mid-download are never renamed into the store: sweep the old ones.
+  const swept = await blobs.sweepTemp();
+  if (swept > 0) options.logger.info({ swept }, 'removed stale blob temp files');
   const activities = createActivities({
     pool: options.pool,
-    blobs: new BlobStore(options.blobDir),
+    blobs,
     logger: options.logger,
     credentials: options.credentials,
     limits: options.limits,

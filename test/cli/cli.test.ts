@@ -1,24 +1,23 @@
 // The `docsync` CLI as a user runs it, against the real Temporal dev server and Postgres.
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { cliEnv, docsync as runDocsync } from '../support/cli.js';
-import { createHarness, eventually, type Harness } from '../support/harness.js';
+import { eventually, useHarness } from '../support/harness.js';
 import { newSampleSource, seedThreeDocs } from '../support/sample.js';
 
 describe('docsync CLI', () => {
-  let h: Harness;
   let env: NodeJS.ProcessEnv;
   const source = newSampleSource();
 
   const docsync = (...args: string[]) => runDocsync(args, { cwd: source.dir, env });
 
-  beforeAll(async () => {
-    h = await createHarness('cli');
-    await h.startWorker();
-    env = cliEnv(h, source.dir);
+  const h = useHarness('cli', {
+    worker: true,
+    setup: async (h) => {
+      env = cliEnv(h, source.dir);
+    },
   });
-  afterAll(async () => h?.close());
 
   it('lists connectors with their config fields', async () => {
     const { code, stdout } = await docsync('connectors');

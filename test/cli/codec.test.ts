@@ -3,28 +3,27 @@
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../src/devstack/services.js';
+import { describe, expect, it } from 'vitest';
+import { freePort } from '../../src/devstack/ports.js';
 import { AesGcmPayloadCodec, ENCRYPTED_ENCODING, toJson } from '../../src/workers/payload-codec.js';
 import { secretKeyFrom } from '../../src/store/credentials.js';
 import { stopAfterTest } from '../support/cleanup.js';
 import { cliEnv, docsync, DOCSYNC_BIN } from '../support/cli.js';
-import { createHarness, eventually, type Harness } from '../support/harness.js';
+import { eventually, useHarness } from '../support/harness.js';
 import { newSampleSource, seedThreeDocs } from '../support/sample.js';
 
 const PAYLOAD_KEY = 'cd'.repeat(32);
 
 describe('payload encryption and docsync codec-server', () => {
-  let h: Harness;
   let env: NodeJS.ProcessEnv;
   const source = newSampleSource();
 
-  beforeAll(async () => {
-    h = await createHarness('codec');
-    await h.startWorker({ payloadCodec: new AesGcmPayloadCodec(secretKeyFrom(PAYLOAD_KEY)) });
-    env = { ...cliEnv(h, source.dir), DOCSYNC_PAYLOAD_KEY: PAYLOAD_KEY };
+  const h = useHarness('codec', {
+    setup: async (h) => {
+      await h.startWorker({ payloadCodec: new AesGcmPayloadCodec(secretKeyFrom(PAYLOAD_KEY)) });
+      env = { ...cliEnv(h, source.dir), DOCSYNC_PAYLOAD_KEY: PAYLOAD_KEY };
+    },
   });
-  afterAll(async () => h?.close());
 
   it('keeps history encrypted, lets the CLI read status, and decodes for the UI', async () => {
     await seedThreeDocs(source);

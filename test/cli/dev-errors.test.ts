@@ -4,7 +4,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { freePort } from '../../src/devstack/services.js';
+import { freePort } from '../../src/devstack/ports.js';
 import { docsync } from '../support/cli.js';
 
 describe('docsync dev errors', () => {

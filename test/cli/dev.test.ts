@@ -6,7 +6,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileS
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../src/devstack/services.js';
+import { freePort } from '../../src/devstack/ports.js';
 import { stopAfterTest } from '../support/cleanup.js';
 import { DOCSYNC_BIN, docsync, run } from '../support/cli.js';
 import { eventually } from '../support/harness.js';

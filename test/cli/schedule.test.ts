@@ -3,24 +3,23 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ScheduleNotFoundError, ScheduleOverlapPolicy } from '@temporalio/client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { cliEnv, docsync } from '../support/cli.js';
-import { createHarness, eventually, type Harness } from '../support/harness.js';
+import { eventually, useHarness } from '../support/harness.js';
 import { maybeRecordHistory, newSampleSource, seedThreeDocs } from '../support/sample.js';
 
 describe('docsync schedule', () => {
-  let h: Harness;
   let env: NodeJS.ProcessEnv;
   const source = newSampleSource();
   const cli = (...args: string[]) => docsync(args, { cwd: source.dir, env });
   const fetched = async () => (await h.status(h.client.workflow.getHandle('sync/sample/sam'))).counters.fetched;
 
-  beforeAll(async () => {
-    h = await createHarness('schedule');
-    await h.startWorker();
-    env = cliEnv(h, source.dir);
+  const h = useHarness('schedule', {
+    worker: true,
+    setup: async (h) => {
+      env = cliEnv(h, source.dir);
+    },
   });
-  afterAll(async () => h?.close());
 
   it('creates a schedule whose runs start, then nudge, the per-user sync; lists and deletes it', async () => {
     await seedThreeDocs(source);

@@ -3,24 +3,23 @@
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { stopAfterTest } from '../support/cleanup.js';
 import { cliEnv, docsync, DOCSYNC_BIN } from '../support/cli.js';
-import { createHarness, eventually, type Harness } from '../support/harness.js';
+import { eventually, useHarness } from '../support/harness.js';
 import { newSampleSource, seedThreeDocs } from '../support/sample.js';
 
 describe('docsync status --watch', () => {
-  let h: Harness;
   let env: NodeJS.ProcessEnv;
   const source = newSampleSource();
   const cli = (...args: string[]) => docsync(args, { cwd: source.dir, env });
 
-  beforeAll(async () => {
-    h = await createHarness('status_watch');
-    await h.startWorker();
-    env = cliEnv(h, source.dir);
+  const h = useHarness('status_watch', {
+    worker: true,
+    setup: async (h) => {
+      env = cliEnv(h, source.dir);
+    },
   });
-  afterAll(async () => h?.close());
 
   /** `docsync status ... --watch` in the background, with its output so far and its exit code. */
   function watchInBackground(...args: string[]) {

@@ -1,33 +1,26 @@
 // The Dropbox connector passes the conformance kit through the real `dropbox` SDK against the
 // wire-level fake, on a real Temporal + Postgres.
-import { afterAll, beforeAll } from 'vitest';
-import { defineConformanceSuite, type ConformanceEngine } from '../../src/testing/kit.js';
-import { harnessEngine } from '../support/conformance.js';
-import { createHarness, type Harness } from '../support/harness.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defineConformanceSuite } from '../../src/testing/kit.js';
+import { conformanceEngine } from '../../src/testing/engine.js';
+import { useHarness } from '../support/harness.js';
 import { FakeDropbox } from '../fakes/dropbox/server.js';
 
-let h: Harness;
-let engine: ConformanceEngine;
-// The kit shares one source across its tests and closes it in its last one; this closes it (stop is
-// idempotent) when that test never got there.
+// The kit closes its source in its afterAll; this also stops a fake whose source never got that far
+// (stop is idempotent).
 const fakes: FakeDropbox[] = [];
-beforeAll(async () => {
-  h = await createHarness('conf_dropbox');
-  await h.startWorker();
-  engine = harnessEngine(h);
-});
-afterAll(async () => {
-  try {
-    await h?.close();
-  } finally {
+const h = useHarness('conf_dropbox', {
+  worker: true,
+  teardown: async () => {
     for (const fake of fakes) await fake.stop();
-  }
+  },
 });
 
 const LISTING = new Set(['/2/files/list_folder', '/2/files/list_folder/continue']);
 const DOWNLOAD = new Set(['/2/files/download', '/2/files/export']);
 
 defineConformanceSuite(
+  { describe, it, beforeAll, afterAll, expect },
   {
     connector: 'dropbox',
     invalidConfig: { config: { appKey: 'k', pageSize: 0, rootPath: 'no-slash' }, fields: ['appSecret', 'refreshToken', 'pageSize', 'rootPath'] },
@@ -64,5 +57,5 @@ defineConformanceSuite(
       };
     },
   },
-  () => engine,
+  () => conformanceEngine(h),
 );

@@ -1,27 +1,21 @@
 // Dropbox through the whole engine: what each sync costs in requests, rate-limit waits with no
 // request inside them, and folder deletes that tombstone everything under the folder.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { waitForStatus } from '../../src/testing/kit.js';
 import type { SyncStatus } from '../../src/workflows/types.js';
 import { FakeDropbox } from '../fakes/dropbox/server.js';
-import { harnessEngine } from '../support/conformance.js';
-import { createHarness, type Harness } from '../support/harness.js';
+import { conformanceEngine } from '../../src/testing/engine.js';
+import { useHarness } from '../support/harness.js';
 
 describe('dropbox sync costs on a real Temporal + Postgres', () => {
-  let h: Harness;
   const fake = new FakeDropbox();
   let fakeUrl = '';
-  beforeAll(async () => {
-    h = await createHarness('dropbox_sync');
-    await h.startWorker();
-    fakeUrl = (await fake.start()).url;
-  });
-  afterAll(async () => {
-    try {
-      await h?.close();
-    } finally {
-      await fake.stop();
-    }
+  const h = useHarness('dropbox_sync', {
+    worker: true,
+    setup: async () => {
+      fakeUrl = (await fake.start()).url;
+    },
+    teardown: () => fake.stop(),
   });
 
   const routes = () => ({ ...fake.counts });
@@ -30,7 +24,7 @@ describe('dropbox sync costs on a real Temporal + Postgres', () => {
     for (let i = 1; i <= 5; i++) fake.addFile(`/Docs/file-${i}.txt`, `text of file ${i}`);
     fake.addFile('/Docs/Sub/deep-1.md', '# deep one');
     fake.addFile('/Docs/Sub/deep-2.md', '# deep two');
-    const engine = harnessEngine(h);
+    const engine = conformanceEngine(h);
     const ref = await h.credentials.save('dropbox', 'dana', { appKey: fake.appKey, appSecret: fake.appSecret, refreshToken: fake.refreshToken });
     const sync = await engine.startSync({
       connector: 'dropbox', userId: 'dana', credentialRef: ref,

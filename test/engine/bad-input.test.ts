@@ -2,8 +2,8 @@
 // ConfigError naming the problem; a document that cannot be retrieved fails alone.
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHarness, eventually, type Harness } from '../support/harness.js';
+import { describe, expect, it } from 'vitest';
+import { eventually, useHarness } from '../support/harness.js';
 import { documents, newSampleSource, seedThreeDocs } from '../support/sample.js';
 
 async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure> {
@@ -15,12 +15,7 @@ async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure>
 }
 
 describe('bad input', () => {
-  let h: Harness;
-  beforeAll(async () => {
-    h = await createHarness('badinput');
-    await h.startWorker();
-  });
-  afterAll(async () => h?.close());
+  const h = useHarness('badinput', { worker: true });
 
   it('given an invalid sample config, the workflow fails fast with a non-retryable ConfigError naming each bad field', async () => {
     const handle = await h.startSync({ connector: 'sample', userId: 'bad', config: { pageSize: 'ten' } });

@@ -1,22 +1,16 @@
 // The sample connector passes the conformance kit on a real Temporal + Postgres.
-import { afterAll, beforeAll } from 'vitest';
-import { defineConformanceSuite, type ConformanceEngine } from '../../src/testing/kit.js';
-import { harnessEngine } from '../support/conformance.js';
-import { createHarness, type Harness } from '../support/harness.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defineConformanceSuite } from '../../src/testing/kit.js';
+import { conformanceEngine } from '../../src/testing/engine.js';
+import { useHarness } from '../support/harness.js';
 import { newSampleSource } from '../support/sample.js';
 
-let h: Harness;
-let engine: ConformanceEngine;
-beforeAll(async () => {
-  h = await createHarness('conf_sample');
-  await h.startWorker();
-  engine = harnessEngine(h);
-});
-afterAll(async () => h?.close());
+const h = useHarness('conf_sample', { worker: true });
 
 const TOKEN = 'sample-token-1';
 
 defineConformanceSuite(
+  { describe, it, beforeAll, afterAll, expect },
   {
     connector: 'sample',
     invalidConfig: { config: { pageSize: 0 }, fields: ['sourceDir', 'pageSize'] },
@@ -40,5 +34,5 @@ defineConformanceSuite(
       };
     },
   },
-  () => engine,
+  () => conformanceEngine(h),
 );

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, inject, it } from 'vitest';
-import { createDatabase } from '../../src/devstack/services.js';
+import { createDatabase } from '../../src/devstack/postgres.js';
 
 const run = promisify(execFile);
 

@@ -4,20 +4,16 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { WorkflowHandle } from '@temporalio/client';
 import { tsToMs } from '@temporalio/common/lib/time.js';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { temporalCliPath } from '../../src/devstack/services.js';
+import { describe, expect, it } from 'vitest';
+import { temporalCliPath } from '../../src/devstack/temporal.js';
 import { shortHash, syncNowSignal } from '../../src/workflows/definitions.js';
-import { createHarness, eventually, type Harness } from '../support/harness.js';
+import { eventually, useHarness } from '../support/harness.js';
 import { changes, documents, maybeRecordHistory, newSampleSource } from '../support/sample.js';
 
 const exec = promisify(execFile);
 
 describe('durability on a real Temporal dev server', () => {
-  let h: Harness;
-  beforeAll(async () => {
-    h = await createHarness('durability');
-  });
-  afterAll(async () => h?.close());
+  const h = useHarness('durability');
 
   it('given a rate-limited source, no call reaches it before retryAt, and the wait survives a worker restart', async () => {
     const source = newSampleSource();

@@ -1,13 +1,12 @@
 // The original framework's four demo stages, end to end on a real Temporal dev server and a
 // real Postgres: create, extract, delete, rate limit.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { stageDeleteDocTwo, stageRateLimit } from '../../src/connectors/sample/stages.js';
 import { syncNowSignal } from '../../src/workflows/definitions.js';
-import { createHarness, eventually, type Harness } from '../support/harness.js';
+import { eventually, useHarness } from '../support/harness.js';
 import { changes, documents, maybeRecordHistory, newSampleSource, seedThreeDocs } from '../support/sample.js';
 
 describe('sample connector: the four demo stages', () => {
-  let h: Harness;
   const source = newSampleSource();
   const input = {
     connector: 'sample',
@@ -16,11 +15,7 @@ describe('sample connector: the four demo stages', () => {
     options: { syncIntervalSeconds: 3600 },
   };
 
-  beforeAll(async () => {
-    h = await createHarness('stages');
-    await h.startWorker();
-  });
-  afterAll(async () => h?.close());
+  const h = useHarness('stages', { worker: true });
 
   it('runs create → extract → delete → rate limit on one long-lived workflow', async () => {
     // Stage 1: three documents at the source; the first sync lists their metadata.

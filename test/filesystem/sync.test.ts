@@ -8,8 +8,8 @@ import { defineConformanceSuite, waitForStatus, type ConformanceEngine, type Con
 import { startTika } from '../../src/devstack/tika.js';
 import { latestChangeSeq, readChanges } from '../../src/store/changes.js';
 import { CONTENT_DIR, FAILING_FIXTURES, TEXT_FIXTURES, ZIP_BOMB } from '../fixtures/content-fixtures.js';
-import { harnessEngine } from '../support/conformance.js';
-import { createHarness, type Harness } from '../support/harness.js';
+import { conformanceEngine } from '../../src/testing/engine.js';
+import { useHarness, type Harness } from '../support/harness.js';
 import { documents } from '../support/sample.js';
 
 const MAX_BYTES = 512 * 1024;
@@ -23,27 +23,22 @@ function fixtureFolder(): string {
 }
 
 async function syncFolder(h: Harness, userId: string, root: string): Promise<{ sync: ConformanceSync; engine: ConformanceEngine }> {
-  const engine = harnessEngine(h);
+  const engine = conformanceEngine(h);
   const sync = await engine.startSync({ connector: 'filesystem', userId, config: { root, pageSize: 5 }, options: { syncIntervalSeconds: 3600, docMaxAttempts: 2 } });
   return { sync, engine };
 }
 
 for (const mode of ['built-in extractors', 'Apache Tika'] as const) {
   describe(`filesystem sync of the fixture folder (${mode})`, () => {
-    let h: Harness;
     let tika: Awaited<ReturnType<typeof startTika>> | undefined;
-    beforeAll(async () => {
-      h = await createHarness(mode === 'Apache Tika' ? 'fs_tika' : 'fs_builtin');
-      if (mode === 'Apache Tika') tika = await startTika();
-      // tikaUrl '' forces the built-ins even when TIKA_URL is set in the environment.
-      await h.startWorker({ limits: { maxBytes: MAX_BYTES }, tikaUrl: tika?.url ?? '' });
-    }, 240_000);
-    afterAll(async () => {
-      try {
-        await h?.close();
-      } finally {
-        await tika?.stop();
-      }
+    const h = useHarness(mode === 'Apache Tika' ? 'fs_tika' : 'fs_builtin', {
+      async setup(h) {
+        if (mode === 'Apache Tika') tika = await startTika();
+        // tikaUrl '' forces the built-ins even when TIKA_URL is set in the environment.
+        await h.startWorker({ limits: { maxBytes: MAX_BYTES }, tikaUrl: tika?.url ?? '' });
+      },
+      teardown: async () => tika?.stop(),
+      timeout: 240_000,
     });
 
     it('stores text for every supported type, marks bad files with reasons, and a re-sync does no work', async () => {
@@ -92,16 +87,10 @@ for (const mode of ['built-in extractors', 'Apache Tika'] as const) {
 }
 
 describe('filesystem conformance', () => {
-  let h: Harness;
-  let engine: ConformanceEngine;
-  beforeAll(async () => {
-    h = await createHarness('conf_fs');
-    await h.startWorker({ tikaUrl: '' });
-    engine = harnessEngine(h);
-  });
-  afterAll(async () => h?.close());
+  const h = useHarness('conf_fs', { worker: { tikaUrl: '' } });
 
   defineConformanceSuite(
+    { describe, it, beforeAll, afterAll, expect },
     {
       connector: 'filesystem',
       invalidConfig: { config: { root: 'relative/path', pageSize: 0 }, fields: ['root', 'pageSize'] },
@@ -119,6 +108,6 @@ describe('filesystem conformance', () => {
         };
       },
     },
-    () => engine,
+    () => conformanceEngine(h),
   );
 });

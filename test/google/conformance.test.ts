@@ -1,25 +1,17 @@
 // Google Drive and Gmail pass the conformance kit through the real googleapis clients against
 // the wire-level fakes, on a real Temporal + Postgres.
-import { afterAll, beforeAll, expect } from 'vitest';
-import { defineConformanceSuite, type ConformanceEngine, type ConformanceSource, type SourceOp } from '../../src/testing/kit.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defineConformanceSuite, type ConformanceSource, type SourceOp } from '../../src/testing/kit.js';
 import { googleFailures, startFakeGoogle, type FakeGoogle } from '../fakes/google/index.js';
-import { harnessEngine } from '../support/conformance.js';
-import { createHarness, type Harness } from '../support/harness.js';
+import { conformanceEngine } from '../../src/testing/engine.js';
+import { useHarness } from '../support/harness.js';
 
-let h: Harness;
-let engine: ConformanceEngine;
 const fakes: FakeGoogle[] = [];
-beforeAll(async () => {
-  h = await createHarness('conf_google');
-  await h.startWorker();
-  engine = harnessEngine(h);
-});
-afterAll(async () => {
-  try {
-    await h?.close();
-  } finally {
+const h = useHarness('conf_google', {
+  worker: true,
+  teardown: async () => {
     for (const f of fakes) await f.close();
-  }
+  },
 });
 
 /** What every Google source shares: config, credentials, rate limits, calls, auth. */
@@ -46,6 +38,7 @@ function googleSource(fake: FakeGoogle, routes: { listing: string[]; download: s
 }
 
 defineConformanceSuite(
+  { describe, it, beforeAll, afterAll, expect },
   {
     connector: 'gdrive',
     invalidConfig: { config: { clientId: 'x', pageSize: 5000 }, fields: ['pageSize'] },
@@ -73,10 +66,11 @@ defineConformanceSuite(
       };
     },
   },
-  () => engine,
+  () => conformanceEngine(h),
 );
 
 defineConformanceSuite(
+  { describe, it, beforeAll, afterAll, expect },
   {
     connector: 'gmail',
     invalidConfig: { config: { clientId: 'x', pageSize: 0 }, fields: ['pageSize'] },
@@ -102,5 +96,5 @@ defineConformanceSuite(
       };
     },
   },
-  () => engine,
+  () => conformanceEngine(h),
 );

@@ -1,20 +1,15 @@
 // Hostile listings from a connector, through the real engine: duplicate ids in one page and
 // cursors (milestones) that are oversized or not objects, which the activity must refuse.
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHarness, eventually, type Harness } from '../support/harness.js';
+import { describe, expect, it } from 'vitest';
+import { eventually, useHarness } from '../support/harness.js';
 import { changes, documents } from '../support/sample.js';
 import { signalSync } from '../../src/workflows/client.js';
 
 const HOSTILE = `${path.join(import.meta.dirname, 'hostile-connector.ts')}#HostileConnector`;
 
 describe('hostile listings', () => {
-  let h: Harness;
-  beforeAll(async () => {
-    h = await createHarness('hostile_listing');
-    await h.startWorker();
-  });
-  afterAll(async () => h?.close());
+  const h = useHarness('hostile_listing', { worker: true });
 
   it('given a page listing the same id twice, the last entry wins: one row, one change, one download', async () => {
     const handle = await h.startSync({ connector: HOSTILE, userId: 'dup', config: { misbehave: 'duplicate-ids' }, options: { syncIntervalSeconds: 3600 } });

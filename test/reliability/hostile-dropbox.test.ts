@@ -4,31 +4,25 @@
 import { promises as fs, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { JsonObject } from '../../src/core/contract.js';
 import type { CarriedState, SyncStatus } from '../../src/workflows/types.js';
 import { FakeDropbox } from '../fakes/dropbox/server.js';
 import { fixturePath, ZIP_BOMB } from '../fixtures/content-fixtures.js';
 import { stopAfterTest } from '../support/cleanup.js';
-import { createHarness, eventually, type Harness } from '../support/harness.js';
+import { eventually, useHarness } from '../support/harness.js';
 import { documents } from '../support/sample.js';
 
 const MAX_BYTES = 128 * 1024;
 const LONG_UNICODE = `${'ü'.repeat(120)}\u202e${'🦆'.repeat(40)}`;
 
 describe('hostile Dropbox inputs', () => {
-  let h: Harness;
   const fakes: FakeDropbox[] = [];
-  beforeAll(async () => {
-    h = await createHarness('hostile_dropbox');
-    await h.startWorker({ limits: { maxBytes: MAX_BYTES }, tikaUrl: '' });
-  });
-  afterAll(async () => {
-    try {
-      await h?.close();
-    } finally {
+  const h = useHarness('hostile_dropbox', {
+    worker: { limits: { maxBytes: MAX_BYTES }, tikaUrl: '' },
+    teardown: async () => {
       for (const fake of fakes) await fake.stop(); // idempotent: most were stopped after their test
-    }
+    },
   });
 
   /** A started fake and a sync of its account for `userId` (secrets only through the credential store). */

@@ -4,22 +4,17 @@
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { DocumentRow } from '../../src/store/documents.js';
 import { MAX_ERROR_CHARS } from '../../src/store/parked.js';
-import { createHarness, eventually, TEST_SECRET_KEY, type Harness } from '../support/harness.js';
+import { eventually, TEST_SECRET_KEY, useHarness, type Harness } from '../support/harness.js';
 import { documents, newSampleSource, seedThreeDocs } from '../support/sample.js';
 import { signalSync } from '../../src/workflows/client.js';
 
 const ROOT = path.join(import.meta.dirname, '..', '..');
 
 describe('poison documents', () => {
-  let h: Harness;
-  beforeAll(async () => {
-    h = await createHarness('poison');
-    await h.startWorker();
-  });
-  afterAll(async () => h?.close());
+  const h = useHarness('poison', { worker: true });
 
   const row = async (userId: string, id: string): Promise<DocumentRow> => (await documents(h.pool, 'sample', userId)).get(id)!;
 

@@ -1,11 +1,11 @@
 // Rate-limit storm: the fake Dropbox answers 429 + Retry-After on every third call for a while.
 // The sync still completes, no request reaches the fake inside any wait it announced, the waits
 // show as phase `rate-limited` with `nextSyncAt`, and downloads never exceed the user's window.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { concurrencyAfterWaits, maxConcurrentDownloads, requestsInsideWaits } from '../../scripts/chaos/waits.js';
 import type { SyncStatus } from '../../src/workflows/types.js';
 import { FakeDropbox } from '../fakes/dropbox/server.js';
-import { createHarness, eventually, type Harness } from '../support/harness.js';
+import { eventually, useHarness } from '../support/harness.js';
 import { documents } from '../support/sample.js';
 import { signalSync } from '../../src/workflows/client.js';
 
@@ -13,20 +13,14 @@ const FILES = 60;
 const WINDOW = 8;
 
 describe('rate-limit storm on a real Temporal + Postgres', () => {
-  let h: Harness;
   const fake = new FakeDropbox();
   let fakeUrl = '';
-  beforeAll(async () => {
-    h = await createHarness('rl_storm');
-    await h.startWorker();
-    fakeUrl = (await fake.start()).url;
-  });
-  afterAll(async () => {
-    try {
-      await h?.close();
-    } finally {
-      await fake.stop();
-    }
+  const h = useHarness('rl_storm', {
+    worker: true,
+    setup: async () => {
+      fakeUrl = (await fake.start()).url;
+    },
+    teardown: () => fake.stop(),
   });
 
   it('given 429 on every third call for a while, the sync completes with no request inside any announced wait', async () => {

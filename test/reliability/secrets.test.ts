@@ -8,12 +8,12 @@ import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { promisify } from 'node:util';
 import { pino } from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { temporalCliPath } from '../../src/devstack/services.js';
+import { describe, expect, it } from 'vitest';
+import { temporalCliPath } from '../../src/devstack/temporal.js';
 import type { SyncStatus } from '../../src/workflows/types.js';
 import { FakeDropbox } from '../fakes/dropbox/server.js';
-import { createHarness, eventually, type Harness } from '../support/harness.js';
 import { signalSync } from '../../src/workflows/client.js';
+import { eventually, useHarness } from '../support/harness.js';
 
 const exec = promisify(execFile);
 
@@ -52,25 +52,19 @@ function parseJsonOutput(stdout: string): unknown[] {
 }
 
 describe('secrets never leak', () => {
-  let h: Harness;
   const logLines: string[] = [];
   const fake = new FakeDropbox({
     appSecret: `appsecret-${randomBytes(18).toString('hex')}`,
     refreshToken: `refreshtoken-${randomBytes(24).toString('base64url')}`,
   });
   let fakeUrl = '';
-  beforeAll(async () => {
-    h = await createHarness('secrets');
-    const sink = new Writable({ write: (chunk, _enc, done) => void (logLines.push(String(chunk)), done()) });
-    await h.startWorker({ logger: pino({ level: 'trace' }, sink) });
-    fakeUrl = (await fake.start()).url;
-  });
-  afterAll(async () => {
-    try {
-      await h?.close();
-    } finally {
-      await fake.stop();
-    }
+  const sink = new Writable({ write: (chunk, _enc, done) => void (logLines.push(String(chunk)), done()) });
+  const h = useHarness('secrets', {
+    worker: { logger: pino({ level: 'trace' }, sink) },
+    setup: async () => {
+      fakeUrl = (await fake.start()).url;
+    },
+    teardown: () => fake.stop(),
   });
 
   async function temporal(...args: string[]): Promise<string> {

@@ -1,11 +1,11 @@
 // The change feed in commit order: a consumer that keeps max(seq) as its cursor must never skip a
 // row that was still uncommitted when it read (a page transaction racing a document write).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readChanges } from '../../src/store/changes.js';
+import { afterAll, describe, expect, it } from 'vitest';
 import { inTransaction } from '../../src/store/db.js';
 import { applyMetadataPage, markFetched } from '../../src/store/documents.js';
 import { stopAfterTest } from '../support/cleanup.js';
-import { createHarness, type Harness } from '../support/harness.js';
+import { useHarness, type Harness } from '../support/harness.js';
 
 const key = { connector: 'sample', userId: 'feed' };
 const doc = (id: string, version = '1') => ({ externalId: id, title: id, path: `/${id}`, version });
@@ -13,11 +13,7 @@ const doc = (id: string, version = '1') => ({ externalId: id, title: id, path: `
 const readFeed = (h: Harness, since: number) => readChanges(h.pool, { since, userId: key.userId });
 
 describe('change feed', () => {
-  let h: Harness;
-  beforeAll(async () => {
-    h = await createHarness('changefeed');
-  });
-  afterAll(async () => h?.close());
+  const h = useHarness('changefeed');
 
   it('given a page transaction still open, a document write that commits meanwhile cannot overtake it in the feed', async () => {
     await applyMetadataPage(h.pool, { ...key, upserts: [doc('a')], deletes: [] });

@@ -30,7 +30,7 @@ export function registerServiceCommands(program: Command): void {
     .action(async (flags: { uiPort: string; port: string }) => {
       // Settings read from the last run's dev.env point at services that are gone: start fresh ones.
       for (const key of devEnvKeys) delete process.env[key];
-      const { startPostgres, startTemporal } = await import('../../devstack/services.js');
+      const [{ startPostgres }, { startTemporal }] = await Promise.all([import('../../devstack/postgres.js'), import('../../devstack/temporal.js')]);
       const home = path.dirname(DEV_ENV_FILE);
       mkdirSync(home, { recursive: true });
       const temporal = await startTemporal({ ui: true, dbFile: path.join(home, 'temporal.db'), port: Number(flags.port), uiPort: Number(flags.uiPort) });
