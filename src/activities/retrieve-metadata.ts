@@ -2,7 +2,6 @@
 // transaction (upserts, deletes, mark-and-sweep, import log), answered with the refs to fetch.
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
-import { RateLimitError } from '../core/errors.js';
 import type { CredentialStore } from '../store/credentials.js';
 import { inTransaction } from '../store/db.js';
 import { applyMetadataPage, sweep } from '../store/documents.js';

@@ -5,7 +5,11 @@ import path from 'node:path';
 import type { Connector } from '../core/contract.js';
 import { ConfigError } from '../core/errors.js';
 
-export type ConnectorFactory = () => Connector<any> | Promise<Connector<any>>;
+/** A connector of any config and milestone type: the registry holds them all side by side. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyConnector = Connector<any, any>;
+
+export type ConnectorFactory = () => AnyConnector | Promise<AnyConnector>;
 
 // Loaded on first use: the provider SDKs cost hundreds of milliseconds to import.
 const builtIns = new Map<string, ConnectorFactory>([
@@ -24,8 +28,8 @@ export function connectorNames(): string[] {
   return [...builtIns.keys()].sort();
 }
 
-export function isConnector(value: unknown): value is Connector<any> {
-  const c = value as Connector<any> | undefined;
+export function isConnector(value: unknown): value is AnyConnector {
+  const c = value as AnyConnector | undefined;
   return (
     !!c &&
     typeof c.name === 'string' &&
@@ -36,7 +40,7 @@ export function isConnector(value: unknown): value is Connector<any> {
 }
 
 /** Builds a connector by built-in name or module specifier; unknown names give a ConfigError listing the choices. */
-export async function loadConnector(spec: string): Promise<Connector<any>> {
+export async function loadConnector(spec: string): Promise<AnyConnector> {
   const builtIn = builtIns.get(spec);
   if (builtIn) return builtIn();
   if (!spec.includes('#')) {

@@ -109,7 +109,7 @@ function prepareDataDir(binDir: string, dataDir: string, tmpDir: string, user: s
     execFileSync(cmd, args, { cwd: tmpDir, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
   } catch (err) {
     const e = err as { stderr?: string; stdout?: string; message: string };
-    throw new Error(`initdb failed: ${e.message}\n${e.stdout ?? ''}${e.stderr ?? ''}`.trim());
+    throw new Error(`initdb failed: ${e.message}\n${e.stdout ?? ''}${e.stderr ?? ''}`.trim(), { cause: err });
   }
 }
 

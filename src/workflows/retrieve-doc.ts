@@ -20,7 +20,7 @@ export async function retrieveDoc(input: RetrieveDocInput): Promise<DocOutcome> 
     ...DATA_ACTIVITY_OPTIONS,
     retry: { ...DATA_ACTIVITY_OPTIONS.retry, ...(maxAttempts ? { maximumAttempts: maxAttempts } : {}) },
   });
-  let outcome: DocOutcome = 'failed';
+  let outcome: DocOutcome;
   for (let waits = 0; ; waits++) {
     try {
       outcome = (await retrieveData({ ...ref, doc, parentWorkflowId, syncRunId })).outcome;

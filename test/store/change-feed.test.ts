@@ -1,7 +1,7 @@
 // The change feed in commit order: a consumer that keeps max(seq) as its cursor must never skip a
 // row that was still uncommitted when it read (a page transaction racing a document write).
 import { readChanges } from '../../src/store/changes.js';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { inTransaction } from '../../src/store/db.js';
 import { applyMetadataPage, markFetched } from '../../src/store/documents.js';
 import { stopAfterTest } from '../support/cleanup.js';

@@ -110,6 +110,7 @@ export async function fetchStreaming(
 
 async function* emptyChunks(release: () => void): AsyncGenerator<Buffer> {
   release();
+  yield* [];
 }
 
 async function* guardedChunks(

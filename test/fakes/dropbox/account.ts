@@ -1,6 +1,7 @@
 // In-memory Dropbox account for the fake server: a file tree, a change log where every
 // change advances a sequence number, and list_folder cursors that encode a position in it.
 // Shapes follow the Dropbox v2 API (files/list_folder, files/download, files/export).
+import type { Readable } from 'node:stream';
 import { createHash, randomBytes } from 'node:crypto';
 
 export interface AddFileOptions {
@@ -29,7 +30,7 @@ export interface FakeEntry {
   exportAs?: string;
   exportContent?: Buffer;
   /** Generated corpora: the body is produced on demand instead of held (`content` is then empty). */
-  stream?: { size: number; open(): import('node:stream').Readable };
+  stream?: { size: number; open(): Readable };
 }
 
 export type DropboxJson = Record<string, unknown>;
