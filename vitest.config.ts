@@ -6,7 +6,8 @@ const UNIT = 'test/unit/**/*.test.ts';
 
 export default defineConfig({
   test: {
-    // Workers with native Temporal core segfault under pool 'threads' (FACTS.md).
+    // Workers with native Temporal core segfault (exit 139) under pool 'threads' when more than one
+    // file runs a Worker (vitest 3, @temporalio/worker 1.24): one process per test file.
     pool: 'forks',
     fileParallelism: true,
     poolOptions: { forks: { maxForks: 2, minForks: 1 } },

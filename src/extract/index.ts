@@ -1,5 +1,5 @@
-// Text extraction entry point (DESIGN §3, retrieveDoc): Apache Tika when a Tika URL is
-// configured (option `tikaUrl` or env TIKA_URL), otherwise the built-in extractors.
+// Text extraction entry point (the pipeline's extract step, docs/ARCHITECTURE.md): Apache Tika when
+// a Tika URL is configured (option `tikaUrl`, from TIKA_URL in the worker), otherwise built-in extractors.
 // Errors: UnsupportedContentError (doc skipped, with a reason) for types or sizes not handled;
 // a plain Error with the extractor's message for damaged files; Tika outages are TransientError.
 //

@@ -55,7 +55,8 @@ describe('sample connector: the four demo stages', () => {
     expect(feed.filter((c) => c.kind === 'upsert').map((c) => c.external_id).sort()).toEqual(['doc-1', 'doc-2', 'doc-3']);
 
     // Stage 4: the source rate-limits; the workflow sleeps durably until retryAt, then finishes.
-    const retryAt = new Date(Date.now() + 4_000);
+    // Long enough that a busy machine still sees the wait before it ends.
+    const retryAt = new Date(Date.now() + 10_000);
     await stageRateLimit(source, retryAt);
     await handle.signal(syncNowSignal);
     const limited = await eventually(async () => {

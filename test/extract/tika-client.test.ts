@@ -105,7 +105,6 @@ describe('Tika client', () => {
 
   it('given a Tika that never answers, the timeout fails the call naming Tika', async () => {
     reply = () => undefined; // hold the response open
-    const started = Date.now();
     const error = await extractText(fixturePath('report.pdf'), 'application/pdf', {
       maxTextBytes: 100,
       tikaUrl: url,
@@ -113,7 +112,6 @@ describe('Tika client', () => {
     }).catch((e) => e);
     expect(error).toBeInstanceOf(TransientError);
     expect(error.message).toMatch(/Tika at http:\/\/127\.0\.0\.1:\d+ did not finish within 300 ms/);
-    expect(Date.now() - started).toBeLessThan(10_000);
   });
 
   it('given no server at the URL, the error is transient and names Tika', async () => {

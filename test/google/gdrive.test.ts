@@ -8,6 +8,7 @@ import { type DocMetadata, type Milestone } from '../../src/core/contract.js';
 import { NotFoundError, RateLimitError, TransientError, UnsupportedContentError } from '../../src/core/errors.js';
 import { startFakeGoogle, googleFailures, type FakeGoogle } from '../fakes/google/index.js';
 import { expectNoSecrets, failureOf, makeContext, readAll, syncUntilCaughtUp, userAuth, type TestContext } from './harness.js';
+import { expectRateLimited } from '../support/rate-limit.js';
 
 const connector = new GdriveConnector();
 let fake: FakeGoogle;
@@ -166,8 +167,7 @@ describe('gdrive quota and failures', () => {
 
     // Third time in a row (the workflow counted two refusals before): 30 s * 2^2.
     fake.failNext('drive.changes.list', failure);
-    const again = (await failureOf(connector.retrieveMetadata({ ...ctx, rateLimitStreak: 2 }, milestone))) as RateLimitError;
-    expect(Math.round((again.retryAt.getTime() - Date.now()) / 1000)).toBe(120);
+    await expectRateLimited(() => connector.retrieveMetadata({ ...ctx, rateLimitStreak: 2 }, milestone), 120);
 
     // The call after the wait succeeds: the same cursor, nothing of the streak in it.
     const ok = await connector.retrieveMetadata({ ...ctx, rateLimitStreak: 3 }, milestone);
@@ -177,9 +177,7 @@ describe('gdrive quota and failures', () => {
   it('429 with Retry-After (seconds or HTTP date) -> retryAt from the header', async () => {
     const { milestone } = await seededAndSynced();
     fake.failNext('drive.changes.list', googleFailures.tooManyRequests('17'));
-    const err = (await failureOf(connector.retrieveMetadata(ctx, milestone))) as RateLimitError;
-    expect(err).toBeInstanceOf(RateLimitError);
-    expect(Math.round((err.retryAt.getTime() - Date.now()) / 1000)).toBe(17);
+    await expectRateLimited(() => connector.retrieveMetadata(ctx, milestone), 17);
 
     const at = new Date(Date.now() + 90_000);
     at.setMilliseconds(0);
@@ -303,14 +301,11 @@ describe('gdrive retrieveData', () => {
   it('a rate-limited download waits a fixed 30 s (or Retry-After)', async () => {
     const id = fake.drive.addFile({ name: 'a.txt', content: 'x' });
     fake.failNext('drive.files.get', googleFailures.userRateLimit());
-    const err = (await failureOf(connector.retrieveData(ctx, docFor(id, 'text/plain')))) as RateLimitError;
-    expect(err).toBeInstanceOf(RateLimitError);
-    expect(Math.round((err.retryAt.getTime() - Date.now()) / 1000)).toBe(30);
+    await expectRateLimited(() => connector.retrieveData(ctx, docFor(id, 'text/plain')), 30);
 
     fake.failNext('drive.files.export', googleFailures.tooManyRequests('5'));
     const doc = fake.drive.addGoogleFile('document', 'd', 'x');
-    const told = (await failureOf(connector.retrieveData(ctx, docFor(doc, 'application/vnd.google-apps.document')))) as RateLimitError;
-    expect(Math.round((told.retryAt.getTime() - Date.now()) / 1000)).toBe(5);
+    await expectRateLimited(() => connector.retrieveData(ctx, docFor(doc, 'application/vnd.google-apps.document')), 5);
     expect(fake.counts()).toEqual({ 'drive.files.get': 1, 'drive.files.export': 1 });
   });
 });

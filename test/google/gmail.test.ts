@@ -5,9 +5,10 @@ import { GmailConnector } from '../../src/connectors/gmail/connector.js';
 import type { GmailConfig } from '../../src/connectors/gmail/config.js';
 import { MESSAGE_VERSION } from '../../src/connectors/gmail/listing.js';
 import { type Milestone } from '../../src/core/contract.js';
-import { NotFoundError, RateLimitError, TransientError } from '../../src/core/errors.js';
+import { NotFoundError, type RateLimitError, TransientError } from '../../src/core/errors.js';
 import { startFakeGoogle, googleFailures, type FakeGoogle } from '../fakes/google/index.js';
 import { expectNoSecrets, failureOf, makeContext, readAll, syncUntilCaughtUp, userAuth, type TestContext } from './harness.js';
+import { expectRateLimited } from '../support/rate-limit.js';
 
 const connector = new GmailConnector();
 let fake: FakeGoogle;
@@ -148,9 +149,7 @@ describe('gmail quota and failures', () => {
     const ctx = context();
     const milestone = await synced(ctx);
     fake.failNext('gmail.history.list', googleFailures.tooManyRequests('42'));
-    const err = (await failureOf(connector.retrieveMetadata(ctx, milestone))) as RateLimitError;
-    expect(err).toBeInstanceOf(RateLimitError);
-    expect(Math.round((err.retryAt.getTime() - Date.now()) / 1000)).toBe(42);
+    const err = await expectRateLimited(() => connector.retrieveMetadata(ctx, milestone), 42);
     expect(fake.counts()).toEqual({ 'gmail.history.list': 1 });
     expectNoSecrets(err, [fake.oauth.clientSecret, fake.oauth.refreshToken, ctx.config.accessToken]);
   });
@@ -165,8 +164,7 @@ describe('gmail quota and failures', () => {
     expect(told.retryAt.getTime()).toBe(at.getTime());
 
     fake.failNext('gmail.history.list', googleFailures.userRateLimit());
-    const err = (await failureOf(connector.retrieveMetadata({ ...ctx, rateLimitStreak: 1 }, milestone))) as RateLimitError;
-    expect(Math.round((err.retryAt.getTime() - Date.now()) / 1000)).toBe(60);
+    await expectRateLimited(() => connector.retrieveMetadata({ ...ctx, rateLimitStreak: 1 }, milestone), 60);
     expect(fake.counts()).toEqual({ 'gmail.history.list': 2 });
   });
 
@@ -198,8 +196,6 @@ describe('gmail retrieveData', () => {
 
     const other = fake.gmail.addMessage({ subject: 'y' });
     fake.failNext('gmail.messages.get', googleFailures.userRateLimit());
-    const err = (await failureOf(connector.retrieveData(ctx, { externalId: other, title: other, version: '1' }))) as RateLimitError;
-    expect(err).toBeInstanceOf(RateLimitError);
-    expect(Math.round((err.retryAt.getTime() - Date.now()) / 1000)).toBe(30);
+    await expectRateLimited(() => connector.retrieveData(ctx, { externalId: other, title: other, version: '1' }), 30);
   });
 });

@@ -173,8 +173,8 @@ describe('hostile Dropbox inputs', () => {
     const { fake, settled } = await syncAccount('vanishing', (f) => {
       f.addFile('/V/stays.txt', 'I stay');
       f.addFile('/V/goes.txt', 'I vanish');
-      // Every download waits 2 s before it is answered: the file is deleted inside that window.
-      f.inject('/2/files/download', { kind: 'slow', delayMs: 2000 }, { times: 2 });
+      // Every download waits 5 s before it is answered: the file is deleted inside that window.
+      f.inject('/2/files/download', { kind: 'slow', delayMs: 5000 }, { times: 2 });
     });
     await eventually(async () => fake.count('/2/files/download') >= 1, 30_000, 20);
     fake.deleteFile('/V/goes.txt');

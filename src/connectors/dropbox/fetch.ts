@@ -1,6 +1,7 @@
 // The `fetch` handed to the Dropbox SDK. The SDK's own node-fetch path has no timeout and
 // hangs on cut-off bodies, expects node-fetch's `buffer()`, and always targets the
-// *.dropboxapi.com hosts; this wrapper fixes all three (FACTS.md, dropbox SDK section).
+// *.dropboxapi.com hosts; this wrapper fixes all three
+// (dropbox 10.34: a cut-off download never resolves on its node-fetch 2.7 path).
 import { fetchBuffered } from '../shared/fetch-with-timeout.js';
 
 export const DROPBOX_HOSTS = ['api.dropboxapi.com', 'content.dropboxapi.com', 'notify.dropboxapi.com'] as const;

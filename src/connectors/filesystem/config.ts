@@ -1,4 +1,4 @@
-// Configuration of the filesystem connector, validated before any sync (DESIGN §2).
+// Configuration of the filesystem connector, validated before any sync (docs/ARCHITECTURE.md, the connector contract).
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
