@@ -261,12 +261,14 @@ describe('rate limits and server errors', () => {
   it('given a 429 without Retry-After header, retryAt comes from error.retry_after in the body', async () => {
     h.fake.inject('/2/files/list_folder', { kind: 'rate-limit', retryAfterSeconds: 7, header: false });
     const err = await expectRateLimited(() => h.connector.retrieveMetadata(h.ctx, {}), 7);
+    thrown.push({ err, secrets: secretsOf(h) });
     expect(err).toBeInstanceOf(RateLimitError);
   });
 
   it('given a 429 with neither header nor body hint, retryAt defaults to 60 s', async () => {
     h.fake.inject('/2/files/list_folder', { kind: 'rate-limit', header: false, body: false });
-    await expectRateLimited(() => h.connector.retrieveMetadata(h.ctx, {}), 60);
+    const err = await expectRateLimited(() => h.connector.retrieveMetadata(h.ctx, {}), 60);
+    thrown.push({ err, secrets: secretsOf(h) });
   });
 
   it('given a 503 with Retry-After on a download, retrieveData fails with RateLimitError', async () => {
