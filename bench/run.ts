@@ -13,7 +13,8 @@ import { startBenchServices, type BenchServices } from './services.js';
 import { printTable, writeResults, type FigureRow } from './table.js';
 
 const quick = process.argv.includes('--quick');
-const onlyArg = process.argv.find((a, i) => process.argv[i - 1] === '--only') ?? process.argv.find((a) => a.startsWith('--only='))?.slice(7);
+const onlyArg =
+  process.argv.find((a, i) => process.argv[i - 1] === '--only') ?? process.argv.find((a) => a.startsWith('--only='))?.slice(7);
 const only = onlyArg ? new Set(onlyArg.split(',')) : undefined;
 
 // Tuned settings (see BENCHMARKS.md for the before/after runs that chose them).
@@ -25,16 +26,26 @@ const figures: Record<string, (s: BenchServices) => Promise<FigureRow[]>> = {
   listing: (s) => listingFigure(s, { count: quick ? 1000 : 20_000, pageSize: 2000 }),
   content: (s) => contentFigure(s, { count: quick ? 40 : 1000, pageSize: 500, maxInFlight: window, worker }),
   ceiling: (s) => ceilingFigure(s, { count: quick ? 40 : 1000, window }),
-  incremental: (s) => incrementalFigure(s, { count: quick ? 100 : 10_000, changes: quick ? 1 : 10, pageSize: 500, maxInFlight: window, worker }),
+  incremental: (s) =>
+    incrementalFigure(s, { count: quick ? 100 : 10_000, changes: quick ? 1 : 10, pageSize: 500, maxInFlight: window, worker }),
   scale: (s) => scaleFigure(s, { count: quick ? 1000 : 100_000, pageSize: 500, fetchContent: false, maxInFlight: window, worker }),
   'scale+content': (s) =>
-    scaleFigure(s, { count: quick ? 100 : 100_000, pageSize: quick ? 20 : 500, maxHistoryEvents: quick ? 250 : undefined, fetchContent: true, maxInFlight: window, worker }),
+    scaleFigure(s, {
+      count: quick ? 100 : 100_000,
+      pageSize: quick ? 20 : 500,
+      maxHistoryEvents: quick ? 250 : undefined,
+      fetchContent: true,
+      maxInFlight: window,
+      worker,
+    }),
   streaming: (s) => streamingFigure(s, { bytes: quick ? 64 * 2 ** 20 : 2 ** 30 }),
 };
 
 async function main(): Promise<void> {
   const started = performance.now();
-  console.log(`docsync bench${quick ? ' (quick)' : ''}: ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}`);
+  console.log(
+    `docsync bench${quick ? ' (quick)' : ''}: ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}`,
+  );
   const services = await startBenchServices();
   const rows: FigureRow[] = [];
   const errors: string[] = [];
@@ -59,7 +70,9 @@ async function main(): Promise<void> {
   const seconds = (performance.now() - started) / 1000;
   const file = fileURLToPath(new URL('./results.json', import.meta.url));
   writeResults(file, rows, { quick, seconds, errors });
-  console.log(`total ${seconds.toFixed(0)} s; results in ${file}${errors.length ? `; ${errors.length} figure(s) could not be measured` : ''}`);
+  console.log(
+    `total ${seconds.toFixed(0)} s; results in ${file}${errors.length ? `; ${errors.length} figure(s) could not be measured` : ''}`,
+  );
 }
 
 main()

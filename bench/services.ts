@@ -45,7 +45,10 @@ export async function startBenchServices(): Promise<BenchServices> {
   const bundlePath = path.join(bundleDir, 'workflows.js');
   writeFileSync(bundlePath, code);
   return {
-    postgres, temporal, client, bundlePath,
+    postgres,
+    temporal,
+    client,
+    bundlePath,
     async stop() {
       rmSync(bundleDir, { recursive: true, force: true });
       await connection.close();
@@ -78,19 +81,34 @@ export async function createBenchEnv(services: BenchServices, name: string, corp
   const blobDir = mkdtempSync(path.join(os.tmpdir(), 'docsync-bench-blobs-'));
   const taskQueue = `bench-${suffix}`;
   const engine = await createEngine({
-    databaseUrl, address: services.temporal.address, namespace: services.temporal.namespace, taskQueue, blobDir,
-    logger: pino({ level: 'silent' }), secretKey: BENCH_SECRET_KEY,
+    databaseUrl,
+    address: services.temporal.address,
+    namespace: services.temporal.namespace,
+    taskQueue,
+    blobDir,
+    logger: pino({ level: 'silent' }),
+    secretKey: BENCH_SECRET_KEY,
   });
   const { pool, credentials } = engine;
   const account = new GeneratedDropboxAccount(corpus);
   const fake = new FakeDropbox({ account });
   const { url } = await fake.start();
   const credentialRef = await credentials.save('dropbox', name, {
-    appKey: fake.appKey, appSecret: fake.appSecret, refreshToken: fake.refreshToken,
+    appKey: fake.appKey,
+    appSecret: fake.appSecret,
+    refreshToken: fake.refreshToken,
   });
   const activities = engine.activities();
   return {
-    name, databaseUrl, pool, blobDir, fake, corpus: account, credentialRef, fakeUrl: url, activities,
+    name,
+    databaseUrl,
+    pool,
+    blobDir,
+    fake,
+    corpus: account,
+    credentialRef,
+    fakeUrl: url,
+    activities,
     taskQueue,
     syncInput: (pageSize, options) => ({
       connector: 'dropbox',

@@ -31,7 +31,11 @@ function formatNumber(value: number): string {
 }
 
 export function printTable(rows: FigureRow[]): void {
-  const table = new Table({ head: ['figure', 'metric', 'value', 'target', 'result', 'detail'], wordWrap: true, colWidths: [12, 34, 14, 12, 8, 48] });
+  const table = new Table({
+    head: ['figure', 'metric', 'value', 'target', 'result', 'detail'],
+    wordWrap: true,
+    colWidths: [12, 34, 14, 12, 8, 48],
+  });
   for (const row of rows) {
     table.push([
       row.figure,

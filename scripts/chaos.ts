@@ -6,9 +6,17 @@ import { formatReport, FULL_RUN, type ChaosOptions } from './chaos/report.js';
 
 const { values } = parseArgs({
   options: {
-    docs: { type: 'string' }, kills: { type: 'string' }, 'page-size': { type: 'string' }, 'max-in-flight': { type: 'string' },
-    seed: { type: 'string' }, burst: { type: 'boolean' }, 'no-storm': { type: 'boolean' },
-    'no-temporal-restart': { type: 'boolean' }, 'no-postgres-restart': { type: 'boolean' }, json: { type: 'boolean' }, help: { type: 'boolean' },
+    docs: { type: 'string' },
+    kills: { type: 'string' },
+    'page-size': { type: 'string' },
+    'max-in-flight': { type: 'string' },
+    seed: { type: 'string' },
+    burst: { type: 'boolean' },
+    'no-storm': { type: 'boolean' },
+    'no-temporal-restart': { type: 'boolean' },
+    'no-postgres-restart': { type: 'boolean' },
+    json: { type: 'boolean' },
+    help: { type: 'boolean' },
   },
 });
 if (values.help) {

@@ -26,7 +26,15 @@ export async function ceilingFigure(services: BenchServices, opts: { count: numb
     });
     if (done !== opts.count) throw new Error(`noop fan-out finished ${done} of ${opts.count} children`);
     const rate = opts.count / seconds(t0);
-    return [{ figure: 'content', metric: 'ceiling: no-op children', value: rate, unit: 'children/s', detail: `${opts.count} children, window ${opts.window}, in-process worker` }];
+    return [
+      {
+        figure: 'content',
+        metric: 'ceiling: no-op children',
+        value: rate,
+        unit: 'children/s',
+        detail: `${opts.count} children, window ${opts.window}, in-process worker`,
+      },
+    ];
   } finally {
     worker.shutdown();
     await running;

@@ -32,7 +32,11 @@ export async function contentFigure(services: BenchServices, opts: ContentOption
   let wfRate: number;
   try {
     const t0 = performance.now();
-    const handle = await startSync(services.client, env.taskQueue, env.syncInput(opts.pageSize, { once: true, maxInFlight: opts.maxInFlight }));
+    const handle = await startSync(
+      services.client,
+      env.taskQueue,
+      env.syncInput(opts.pageSize, { once: true, maxInFlight: opts.maxInFlight }),
+    );
     await handle.result();
     wfRate = opts.count / seconds(t0);
     await expectRows(env.pool, env.name, 'fetched', opts.count);

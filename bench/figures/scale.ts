@@ -24,8 +24,14 @@ export async function scaleFigure(services: BenchServices, opts: ScaleOptions): 
     const t0 = performance.now();
     const sampler = setInterval(() => worker.peakRssMiB(), 1000);
     const handle = await startSync(
-      services.client, env.taskQueue,
-      env.syncInput(opts.pageSize, { once: true, fetchContent: opts.fetchContent, maxInFlight: opts.maxInFlight, maxHistoryEvents: opts.maxHistoryEvents }),
+      services.client,
+      env.taskQueue,
+      env.syncInput(opts.pageSize, {
+        once: true,
+        fetchContent: opts.fetchContent,
+        maxInFlight: opts.maxInFlight,
+        maxHistoryEvents: opts.maxHistoryEvents,
+      }),
     );
     await handle.result().finally(() => clearInterval(sampler));
     const total = seconds(t0);
@@ -34,13 +40,42 @@ export async function scaleFigure(services: BenchServices, opts: ScaleOptions): 
     const parent = await historyStats(services.client, handle.workflowId);
     const childLargest = opts.fetchContent ? await childPayloadSample(services.client, `doc/dropbox/${env.name}/`, 20) : 0;
 
-    const what = opts.fetchContent ? `${opts.count} docs × 512 B with content, ${opts.maxInFlight} in flight` : `${opts.count} docs, metadata only`;
+    const what = opts.fetchContent
+      ? `${opts.count} docs × 512 B with content, ${opts.maxInFlight} in flight`
+      : `${opts.count} docs, metadata only`;
     const detail = `${what}, page ${opts.pageSize}, max history ${opts.maxHistoryEvents ?? 8000} events`;
     return [
-      { figure: label, metric: 'max events in one syncUser run', value: parent.maxEventsPerRun, unit: 'events', target: { op: '<=', value: 10_000 }, detail: `${parent.totalEvents} events in ${parent.runs} runs` },
-      { figure: label, metric: 'largest payload in any history', value: Math.max(parent.largestPayloadBytes, childLargest) / 1024, unit: 'KiB', target: { op: '<=', value: 64 }, detail: opts.fetchContent ? 'all parent runs + 20 sampled children' : 'all parent runs' },
-      { figure: label, metric: 'payload bytes in the biggest run', value: parent.maxPayloadBytesPerRun / 2 ** 20, unit: 'MiB', detail: 'lower bound of history size (limit 50 MB, warning 10 MB)' },
-      { figure: label, metric: 'peak worker RSS', value: rss, unit: 'MiB', target: { op: '<=', value: 500 }, detail: 'VmHWM of the worker process' },
+      {
+        figure: label,
+        metric: 'max events in one syncUser run',
+        value: parent.maxEventsPerRun,
+        unit: 'events',
+        target: { op: '<=', value: 10_000 },
+        detail: `${parent.totalEvents} events in ${parent.runs} runs`,
+      },
+      {
+        figure: label,
+        metric: 'largest payload in any history',
+        value: Math.max(parent.largestPayloadBytes, childLargest) / 1024,
+        unit: 'KiB',
+        target: { op: '<=', value: 64 },
+        detail: opts.fetchContent ? 'all parent runs + 20 sampled children' : 'all parent runs',
+      },
+      {
+        figure: label,
+        metric: 'payload bytes in the biggest run',
+        value: parent.maxPayloadBytesPerRun / 2 ** 20,
+        unit: 'MiB',
+        detail: 'lower bound of history size (limit 50 MB, warning 10 MB)',
+      },
+      {
+        figure: label,
+        metric: 'peak worker RSS',
+        value: rss,
+        unit: 'MiB',
+        target: { op: '<=', value: 500 },
+        detail: 'VmHWM of the worker process',
+      },
       { figure: label, metric: 'total time', value: total, unit: 's', detail: `${(opts.count / total).toFixed(0)} docs/s; ${detail}` },
     ];
   } finally {

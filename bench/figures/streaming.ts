@@ -20,8 +20,21 @@ export async function streamingFigure(services: BenchServices, opts: { bytes: nu
     if (Number(stored.rows[0].size) !== opts.bytes) throw new Error(`streamed ${stored.rows[0].size} bytes, expected ${opts.bytes}`);
     const mib = opts.bytes / 2 ** 20;
     return [
-      { figure: 'streaming', metric: 'worker RSS before the sync (idle)', value: idle, unit: 'MiB', detail: 'production entry point, pre-built workflow bundle' },
-      { figure: 'streaming', metric: `peak worker RSS, one ${mib} MiB file`, value: rss, unit: 'MiB', target: { op: '<=', value: 300 }, detail: `${(mib / total).toFixed(0)} MiB/s end to end (${total.toFixed(1)} s)` },
+      {
+        figure: 'streaming',
+        metric: 'worker RSS before the sync (idle)',
+        value: idle,
+        unit: 'MiB',
+        detail: 'production entry point, pre-built workflow bundle',
+      },
+      {
+        figure: 'streaming',
+        metric: `peak worker RSS, one ${mib} MiB file`,
+        value: rss,
+        unit: 'MiB',
+        target: { op: '<=', value: 300 },
+        detail: `${(mib / total).toFixed(0)} MiB/s end to end (${total.toFixed(1)} s)`,
+      },
     ];
   } finally {
     await worker.stop();

@@ -2,10 +2,7 @@
 // answered a listing call, some mid-download), one Temporal restart and one Postgres restart.
 import type { FakeDropbox } from '../../test/fakes/dropbox/server.js';
 
-export type Disruption =
-  | { kind: 'kill'; phase: 'listing' | 'content' }
-  | { kind: 'restart-temporal' }
-  | { kind: 'restart-postgres' };
+export type Disruption = { kind: 'kill'; phase: 'listing' | 'content' } | { kind: 'restart-temporal' } | { kind: 'restart-postgres' };
 
 export interface Planned {
   disruption: Disruption;

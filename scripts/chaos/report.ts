@@ -20,8 +20,16 @@ export interface ChaosOptions {
 }
 
 export const FULL_RUN: Omit<ChaosOptions, 'log' | 'seed'> = {
-  docs: 10_000, kills: 5, restartTemporal: true, restartPostgres: true, pageSize: 100, maxInFlight: 20,
-  storm: { every: 3, times: 12, retryAfterSeconds: 2 }, schedule: 'spread', burstGapMs: 3000, timeoutMs: 60 * 60_000,
+  docs: 10_000,
+  kills: 5,
+  restartTemporal: true,
+  restartPostgres: true,
+  pageSize: 100,
+  maxInFlight: 20,
+  storm: { every: 3, times: 12, retryAfterSeconds: 2 },
+  schedule: 'spread',
+  burstGapMs: 3000,
+  timeoutMs: 60 * 60_000,
 };
 
 export interface DisruptionRecord {
@@ -37,7 +45,14 @@ export interface ChaosFindings {
   store: StoreCheck;
   listing: ListingCheck;
   feedMissedByLiveReader: number;
-  waits: { announced: number; inside: number; insideDetails: string[]; inFlightAtAnnouncement: number; maxConcurrentDownloads: number; maxConcurrentAfterWaits: number };
+  waits: {
+    announced: number;
+    inside: number;
+    insideDetails: string[];
+    inFlightAtAnnouncement: number;
+    maxConcurrentDownloads: number;
+    maxConcurrentAfterWaits: number;
+  };
   counters: SyncCounters;
 }
 
@@ -55,15 +70,19 @@ export function judge(o: ChaosOptions, f: ChaosFindings): ChaosReport {
   if (kills !== o.kills) failures.push(`${kills} of ${o.kills} planned kills happened`);
   if (f.store.lost.length) failures.push(`${f.store.lost.length} documents lost or wrong (first: ${f.store.lost.slice(0, 3).join(', ')})`);
   if (f.store.duplicates) failures.push(`${f.store.duplicates} duplicate document rows`);
-  if (f.store.changes.docsWithoutFullFeed) failures.push(`${f.store.changes.docsWithoutFullFeed} documents without upsert+content in the change feed`);
+  if (f.store.changes.docsWithoutFullFeed)
+    failures.push(`${f.store.changes.docsWithoutFullFeed} documents without upsert+content in the change feed`);
   if (f.feedMissedByLiveReader) failures.push(`a live change-feed reader (seq cursor) missed ${f.feedMissedByLiveReader} rows`);
   if (f.store.changes.duplicateChanges) failures.push(`${f.store.changes.duplicateChanges} duplicate change-feed rows`);
   failures.push(...f.store.syncRuns.problems.map((p) => `sync_runs: ${p}`));
-  if (f.store.syncRuns.pages !== f.listing.pagesServed) failures.push(`sync_runs has ${f.store.syncRuns.pages} pages, the fake served ${f.listing.pagesServed}`);
+  if (f.store.syncRuns.pages !== f.listing.pagesServed)
+    failures.push(`sync_runs has ${f.store.syncRuns.pages} pages, the fake served ${f.listing.pagesServed}`);
   if (f.listing.relistedFromScratch) failures.push(`listing restarted from scratch ${f.listing.relistedFromScratch} times`);
   if (f.listing.pagesRepeated > kills) failures.push(`${f.listing.pagesRepeated} pages asked twice for ${kills} kills`);
-  if (f.waits.inside) failures.push(`${f.waits.inside} requests inside announced rate-limit waits: ${f.waits.insideDetails.slice(0, 5).join('; ')}`);
-  if (f.waits.maxConcurrentDownloads > o.maxInFlight) failures.push(`${f.waits.maxConcurrentDownloads} downloads at once, window is ${o.maxInFlight}`);
+  if (f.waits.inside)
+    failures.push(`${f.waits.inside} requests inside announced rate-limit waits: ${f.waits.insideDetails.slice(0, 5).join('; ')}`);
+  if (f.waits.maxConcurrentDownloads > o.maxInFlight)
+    failures.push(`${f.waits.maxConcurrentDownloads} downloads at once, window is ${o.maxInFlight}`);
   const survived = failures.length === 0 ? kills : 0;
   const { log: _log, ...options } = o;
   return { ...f, options, killsSurvived: survived, ok: failures.length === 0, failures };
@@ -75,7 +94,10 @@ export function formatReport(r: ChaosReport): string {
     !planned ? 'not run' : restarts(kind) === 1 && r.ok ? 'survived' : restarts(kind) === 1 ? 'done, but the run failed' : 'did not happen';
   const lines = [
     `chaos: ${r.options.docs} documents, page size ${r.options.pageSize}, window ${r.options.maxInFlight}, seed ${r.options.seed}, ${(r.durationMs / 1000).toFixed(1)} s`,
-    `  worker kill -9:              ${r.killsSurvived}/${r.options.kills} survived (${r.disruptions.filter((d) => d.kind === 'kill').map((d) => `${d.detail}@${d.docsStored}`).join(', ')})`,
+    `  worker kill -9:              ${r.killsSurvived}/${r.options.kills} survived (${r.disruptions
+      .filter((d) => d.kind === 'kill')
+      .map((d) => `${d.detail}@${d.docsStored}`)
+      .join(', ')})`,
     `  worker exits on its own:     ${r.workerUnexpectedExits} (restarted by the supervisor loop)`,
     `  temporal server restart:     ${survived('restart-temporal', r.options.restartTemporal)}`,
     `  postgres restart:            ${survived('restart-postgres', r.options.restartPostgres)}`,

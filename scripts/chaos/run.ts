@@ -50,7 +50,9 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     await migrate(pool);
     const secretKey = randomBytes(32).toString('hex');
     const credentialRef = await new CredentialStore(pool, secretKeyFrom(secretKey)).save(USER.connector, USER.userId, {
-      appKey: fake.appKey, appSecret: fake.appSecret, refreshToken: fake.refreshToken,
+      appKey: fake.appKey,
+      appSecret: fake.appSecret,
+      refreshToken: fake.refreshToken,
     });
     const files = new Map<string, string>();
     for (let i = 0; i < o.docs; i++) {
@@ -60,13 +62,20 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       files.set(file, content);
     }
     const { url: fakeUrl } = await fake.start();
-    log(`postgres ${postgres.url}, temporal ${temporal.address} (sqlite ${temporal.address && 'persistent'}), fake dropbox ${fakeUrl} with ${o.docs} files`);
+    log(
+      `postgres ${postgres.url}, temporal ${temporal.address} (sqlite ${temporal.address && 'persistent'}), fake dropbox ${fakeUrl} with ${o.docs} files`,
+    );
 
     worker = new WorkerProcess(
       {
-        TEMPORAL_ADDRESS: temporal.address, TEMPORAL_NAMESPACE: temporal.namespace, DOCSYNC_TASK_QUEUE: 'docsync-chaos',
-        DATABASE_URL: databaseUrl, DOCSYNC_BLOB_DIR: path.join(dir, 'blobs'), DOCSYNC_SECRET_KEY: secretKey,
-        DOCSYNC_METRICS_PORT: '0', LOG_LEVEL: 'info',
+        TEMPORAL_ADDRESS: temporal.address,
+        TEMPORAL_NAMESPACE: temporal.namespace,
+        DOCSYNC_TASK_QUEUE: 'docsync-chaos',
+        DATABASE_URL: databaseUrl,
+        DOCSYNC_BLOB_DIR: path.join(dir, 'blobs'),
+        DOCSYNC_SECRET_KEY: secretKey,
+        DOCSYNC_METRICS_PORT: '0',
+        LOG_LEVEL: 'info',
       },
       path.join(dir, 'worker.log'),
       (code, signal) => log(`worker exited on its own (code ${code}, signal ${signal}): starting a new one`),
@@ -84,15 +93,24 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     connection = await Connection.connect({ address: temporal.address });
     const client = new Client({ connection, namespace: temporal.namespace });
     const input: SyncUserInput = {
-      ...USER, credentialRef, config: { apiBaseUrl: fakeUrl, pageSize: o.pageSize },
+      ...USER,
+      credentialRef,
+      config: { apiBaseUrl: fakeUrl, pageSize: o.pageSize },
       options: { once: true, maxInFlight: o.maxInFlight, syncIntervalSeconds: 3600 },
     };
-    const handle = await client.workflow.start('syncUser', { taskQueue: 'docsync-chaos', workflowId: syncWorkflowId(USER.connector, USER.userId), args: [input] });
+    const handle = await client.workflow.start('syncUser', {
+      taskQueue: 'docsync-chaos',
+      workflowId: syncWorkflowId(USER.connector, USER.userId),
+      args: [input],
+    });
     log(`started ${handle.workflowId}`);
 
     const reader = new LiveFeedReader(pool, USER);
     const stored = async () => {
-      const r = await pool.query<{ n: string }>("SELECT count(*) AS n FROM documents WHERE connector = $1 AND user_id = $2 AND status = 'fetched'", [USER.connector, USER.userId]);
+      const r = await pool.query<{ n: string }>(
+        "SELECT count(*) AS n FROM documents WHERE connector = $1 AND user_id = $2 AND status = 'fetched'",
+        [USER.connector, USER.userId],
+      );
       return Number(r.rows[0].n);
     };
     const progress = async () => {
@@ -139,9 +157,10 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       await supervise();
       const done = await progress().catch(() => -1);
       const planned = plan[next];
-      const due = planned && stormOver() && (o.schedule === 'burst' && next > 0
-        ? Date.now() - lastStrikeAt >= o.burstGapMs
-        : done >= planned.atFraction * o.docs);
+      const due =
+        planned &&
+        stormOver() &&
+        (o.schedule === 'burst' && next > 0 ? Date.now() - lastStrikeAt >= o.burstGapMs : done >= planned.atFraction * o.docs);
       if (planned && due) {
         await strike(planned.disruption);
         next += 1;

@@ -46,7 +46,9 @@ export async function checkStore(pool: Pool, user: { connector: string; userId: 
     duplicateChanges += row.count - 1;
     kinds.set(row.externalId, (kinds.get(row.externalId) ?? new Set()).add(row.kind));
   }
-  const docsWithoutFullFeed = docs.filter((d) => !kinds.get(d.external_id)?.has('upsert') || !kinds.get(d.external_id)?.has('content')).length;
+  const docsWithoutFullFeed = docs.filter(
+    (d) => !kinds.get(d.external_id)?.has('upsert') || !kinds.get(d.external_id)?.has('content'),
+  ).length;
   const count = (kind: string) => feed.filter((r) => r.kind === kind).reduce((n, r) => n + r.count, 0);
 
   const runs = await listSyncRuns(pool, user);
@@ -95,7 +97,10 @@ export class LiveFeedReader {
   private readonly seen = new Set<string>();
   polls = 0;
 
-  constructor(private readonly pool: Pool, private readonly user: { connector: string; userId: string }) {}
+  constructor(
+    private readonly pool: Pool,
+    private readonly user: { connector: string; userId: string },
+  ) {}
 
   async poll(): Promise<void> {
     const rows = await readChanges(this.pool, { ...this.user, since: this.cursor, limit: MAX_CHANGES_PER_READ });

@@ -36,7 +36,10 @@ export class WorkerProcess {
     this.starts += 1;
     let output = '';
     const ready = new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`worker (pid ${child.pid}) not started within ${timeoutMs} ms; see ${this.logFile}`)), timeoutMs);
+      const timer = setTimeout(
+        () => reject(new Error(`worker (pid ${child.pid}) not started within ${timeoutMs} ms; see ${this.logFile}`)),
+        timeoutMs,
+      );
       const onData = (chunk: Buffer) => {
         log.write(chunk);
         if (output.length < 100_000) output += chunk.toString('utf8');

@@ -61,8 +61,15 @@ export function createActivities(deps: ActivityDeps) {
   async function countFailedAttempt(input: RetrieveDocInput, err: unknown): Promise<void> {
     if (err instanceof RateLimitError || (err as Error)?.name === 'AbortError') return;
     const message = err instanceof Error ? err.message : String(err);
-    await recordFailedAttempt(deps.pool, { connector: input.connector, userId: input.userId }, input.doc.externalId, input.doc.version, message)
-      .catch((dbErr: unknown) => deps.logger.warn({ externalId: input.doc.externalId, error: (dbErr as Error).message }, 'could not count a failed attempt'));
+    await recordFailedAttempt(
+      deps.pool,
+      { connector: input.connector, userId: input.userId },
+      input.doc.externalId,
+      input.doc.version,
+      message,
+    ).catch((dbErr: unknown) =>
+      deps.logger.warn({ externalId: input.doc.externalId, error: (dbErr as Error).message }, 'could not count a failed attempt'),
+    );
   }
 
   async function retrieveData(input: RetrieveDocInput): Promise<RetrieveDataResult> {
@@ -85,7 +92,10 @@ export function createActivities(deps: ActivityDeps) {
     const changed = await park(deps.pool, key, input.doc.externalId, input.doc.version, input.error);
     if (changed && input.syncRunId) await recordRunError(deps.pool, input.syncRunId);
     if (changed) metrics.countDocs(input.connector, 'failed');
-    deps.logger.warn({ connector: input.connector, userId: input.userId, externalId: input.doc.externalId, error: input.error }, 'document failed');
+    deps.logger.warn(
+      { connector: input.connector, userId: input.userId, externalId: input.doc.externalId, error: input.error },
+      'document failed',
+    );
   }
 
   const retrieveMetadata = createRetrieveMetadata(deps, metrics);

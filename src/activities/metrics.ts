@@ -22,7 +22,12 @@ export function createMetrics(): DocsyncMetrics {
       labelNames: ['connector', 'outcome'],
       registers: [registry],
     }),
-    bytes: new Counter({ name: 'docsync_downloaded_bytes_total', help: 'Content bytes stored', labelNames: ['connector'], registers: [registry] }),
+    bytes: new Counter({
+      name: 'docsync_downloaded_bytes_total',
+      help: 'Content bytes stored',
+      labelNames: ['connector'],
+      registers: [registry],
+    }),
     rateLimitWaits: new Counter({
       name: 'docsync_rate_limit_waits_total',
       help: 'RateLimitError answers from sources, by stage (listing|download)',

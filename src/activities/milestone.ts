@@ -16,7 +16,9 @@ export function checkMilestone(connector: string, milestone: unknown, origin: 'r
   const isObject = typeof milestone === 'object' && milestone !== null && !Array.isArray(milestone);
   const bytes = Buffer.byteLength(JSON.stringify(milestone ?? null) ?? 'undefined', 'utf8');
   if (isObject && bytes <= MAX_MILESTONE_BYTES) return milestone as Milestone;
-  const what = isObject ? `a milestone of ${bytes} bytes` : `a milestone that is not a JSON object (${Array.isArray(milestone) ? 'array' : typeof milestone})`;
+  const what = isObject
+    ? `a milestone of ${bytes} bytes`
+    : `a milestone that is not a JSON object (${Array.isArray(milestone) ? 'array' : typeof milestone})`;
   throw ApplicationFailure.create({
     type: MILESTONE_ERROR_TYPE,
     nonRetryable: true,
@@ -35,7 +37,10 @@ export function parseMilestone<M>(connector: Pick<Connector<unknown, M>, 'name' 
   if (!connector.milestoneSchema) return milestone as M;
   const result = connector.milestoneSchema.safeParse(milestone);
   if (result.success) return result.data;
-  const issues = result.error.issues.map((issue) => ({ field: ['milestone', ...issue.path.map(String)].join('.'), message: issue.message }));
+  const issues = result.error.issues.map((issue) => ({
+    field: ['milestone', ...issue.path.map(String)].join('.'),
+    message: issue.message,
+  }));
   throw new ConfigError(
     `connector "${connector.name}" cannot read its milestone (${issues.map((i) => `${i.field}: ${i.message}`).join('; ')}): ` +
       'send the "resync" signal to list everything again',

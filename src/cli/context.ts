@@ -13,7 +13,10 @@ import { DEFAULT_TASK_QUEUE } from '../workflows/types.js';
 export const EXIT = { usage: 2, config: 2, unreachable: 3, notFound: 4, failed: 1 } as const;
 
 export class CliError extends Error {
-  constructor(message: string, readonly exitCode: number = EXIT.failed) {
+  constructor(
+    message: string,
+    readonly exitCode: number = EXIT.failed,
+  ) {
     super(message);
   }
 }

@@ -97,7 +97,9 @@ async function main(): Promise<void> {
     say(`  resumed after the wait: doc-4 fetched; successful calls to the source during the wait: ${during.length}`);
 
     say('\nWhere the data went:');
-    say(`  Postgres: ${process.env.DATABASE_URL ? postgres.url : `${path.join(HOME, 'pgdata')} (served at ${postgres.url} while running)`} — tables documents, changes, sync_runs`);
+    say(
+      `  Postgres: ${process.env.DATABASE_URL ? postgres.url : `${path.join(HOME, 'pgdata')} (served at ${postgres.url} while running)`} — tables documents, changes, sync_runs`,
+    );
     say(`  Temporal: ${path.join(HOME, 'temporal.db')} — histories of ${workflowId} and its doc/… children`);
     say(`  Blobs:    ${blobDir} (content-addressed by sha256)`);
     say(`  Counters: ${JSON.stringify(status.counters)}`);

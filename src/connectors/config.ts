@@ -13,7 +13,11 @@ export function parseConnectorConfig<C>(connector: Connector<C>, raw: unknown): 
     return { field, message: `${field}: ${issue.message}` };
   });
   const fields = [...new Set(issues.map((i) => i.field))];
-  return throwConfig(connector.name, fields, issues.map((i) => i.message));
+  return throwConfig(
+    connector.name,
+    fields,
+    issues.map((i) => i.message),
+  );
 }
 
 /** Secrets in workflow input would sit in history for good: refuse them, naming the fields. */
@@ -34,7 +38,9 @@ export function rejectSecretsInInput(
 
 /** Top-level config fields marked `secret(...)` in the schema, plus any the connector lists itself. */
 export function secretFieldsOf(connector: Pick<Connector<unknown>, 'configSchema' | 'secretFields'>): string[] {
-  const marked = Object.entries(shapeOf(connector.configSchema)).filter(([, field]) => isSecret(field)).map(([key]) => key);
+  const marked = Object.entries(shapeOf(connector.configSchema))
+    .filter(([, field]) => isSecret(field))
+    .map(([key]) => key);
   return [...new Set([...marked, ...(connector.secretFields ?? [])])];
 }
 
@@ -65,9 +71,5 @@ function isSecret(field: ZodType): boolean {
 }
 
 function throwConfig(connector: string, fields: string[], messages: string[]): never {
-  throw new ConfigError(
-    `invalid config for connector "${connector}": ${messages.join('; ')}`,
-    fields,
-    { connector },
-  );
+  throw new ConfigError(`invalid config for connector "${connector}": ${messages.join('; ')}`, fields, { connector });
 }

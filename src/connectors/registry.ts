@@ -51,9 +51,7 @@ export async function loadConnector(spec: string): Promise<AnyConnector> {
     );
   }
   const [moduleSpec, exportName] = spec.split('#', 2);
-  const resolved = moduleSpec.startsWith('.') || path.isAbsolute(moduleSpec)
-    ? pathToFileURL(path.resolve(moduleSpec)).href
-    : moduleSpec;
+  const resolved = moduleSpec.startsWith('.') || path.isAbsolute(moduleSpec) ? pathToFileURL(path.resolve(moduleSpec)).href : moduleSpec;
   let mod: Record<string, unknown>;
   try {
     mod = await import(resolved);

@@ -146,10 +146,14 @@ export async function startPostgres(opts: StartPostgresOptions = {}): Promise<Po
     abort: { signal: 'SIGQUIT', graceMs: 5000 },
     waitReady: (child, spawnState) => waitForPostgres(url, dataDir, child, spawnState, logFile),
   });
-  await startOnFreePorts(async () => {
-    port = await freePort();
-    url = `postgres://postgres@127.0.0.1:${port}/postgres`;
-  }, server.start, { logFile, tmpDir });
+  await startOnFreePorts(
+    async () => {
+      port = await freePort();
+      url = `postgres://postgres@127.0.0.1:${port}/postgres`;
+    },
+    server.start,
+    { logFile, tmpDir },
+  );
   return {
     url,
     pid: server.pid,

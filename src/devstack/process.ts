@@ -146,7 +146,10 @@ export function userIds(user: string): { uid: number; gid: number } {
 export function logTail(file: string, bytes = 4000): string {
   try {
     const buf = fs.readFileSync(file);
-    return buf.subarray(Math.max(0, buf.length - bytes)).toString('utf8').trim();
+    return buf
+      .subarray(Math.max(0, buf.length - bytes))
+      .toString('utf8')
+      .trim();
   } catch {
     return '(no log)';
   }

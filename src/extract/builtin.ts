@@ -57,8 +57,7 @@ export async function extractBuiltIn(
     options: resolved,
     mimeType: detected.mimeType,
     charset: detected.charset,
-    extractNested: (nestedPath, nestedType, fileName) =>
-      extractBuiltIn(nestedPath, nestedType, { ...options, fileName }, depth + 1),
+    extractNested: (nestedPath, nestedType, fileName) => extractBuiltIn(nestedPath, nestedType, { ...options, fileName }, depth + 1),
   };
   resolved.signal?.throwIfAborted();
   let raw;

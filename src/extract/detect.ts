@@ -25,7 +25,8 @@ const CONTAINERS: Record<string, (hint: string) => boolean> = {
     hint.startsWith('application/vnd.openxmlformats-officedocument.') ||
     hint.startsWith('application/vnd.oasis.opendocument.') ||
     hint === 'application/epub+zip',
-  'application/x-cfb': (hint) => hint === 'application/msword' || hint.startsWith('application/vnd.ms-') || hint === 'application/vnd.visio',
+  'application/x-cfb': (hint) =>
+    hint === 'application/msword' || hint.startsWith('application/vnd.ms-') || hint === 'application/vnd.visio',
   'application/xml': (hint) => hint.endsWith('+xml') || hint === 'text/xml' || hint === 'text/html',
 };
 

@@ -13,7 +13,9 @@ import { MAX_NESTING_DEPTH, type Extractor, type ExtractorContext } from './type
 
 export const extractEmail: Extractor = async (filePath, ctx) => {
   await checkInputSize(filePath, ctx);
-  const mail = await (await mailParser())(createReadStream(filePath), {
+  const mail = await (
+    await mailParser()
+  )(createReadStream(filePath), {
     skipTextToHtml: true,
     skipTextLinks: true,
     skipImageLinks: true,

@@ -13,7 +13,11 @@ import { DEFAULT_TIKA_TIMEOUT_MS, resolveOptions, type ExtractedText, type Extra
 
 /** Tika answered with an error status (500: the parser crashed or the server's own task timed out). */
 export class TikaError extends Error {
-  constructor(message: string, readonly status: number, options?: { cause?: unknown }) {
+  constructor(
+    message: string,
+    readonly status: number,
+    options?: { cause?: unknown },
+  ) {
     super(message, options);
     this.name = 'TikaError';
   }

@@ -31,7 +31,11 @@ export interface FetchBatchDeps {
 }
 
 export async function fetchBatch(deps: FetchBatchDeps, key: DocKey, docs: DocRef[]): Promise<BatchResult> {
-  const sizes = await listedSizes(deps.pool, key, docs.map((d) => d.externalId));
+  const sizes = await listedSizes(
+    deps.pool,
+    key,
+    docs.map((d) => d.externalId),
+  );
   const { small, large } = partitionBySize(docs, sizes);
   const outcomes: BatchResult['outcomes'] = {};
   const left = [...large];

@@ -7,9 +7,7 @@ import type { DocumentRow } from '../store/documents.js';
 export type RowFacts = Pick<DocumentRow, 'version' | 'deleted_at' | 'fetched_version' | 'status' | 'size'>;
 
 export type FetchDecision<Row extends RowFacts = RowFacts> =
-  | { action: 'deleted' | 'superseded' | 'unchanged' }
-  | { action: 'skip'; reason: string }
-  | { action: 'fetch'; row: Row };
+  { action: 'deleted' | 'superseded' | 'unchanged' } | { action: 'skip'; reason: string } | { action: 'fetch'; row: Row };
 
 export function decideFetch<Row extends RowFacts>(row: Row | undefined, ref: DocRef, caps: { maxBytes: number }): FetchDecision<Row> {
   if (!row || row.deleted_at) return { action: 'deleted' };

@@ -48,12 +48,15 @@ export async function storeContent(deps: ContentDeps, row: ContentRow, data: Dat
   if (keepsStoredText(row, blob.sha256)) return { kind: 'same-bytes', blob, mimeType };
   try {
     // A zero-byte file has no text; no extractor (or Tika round trip) needed.
-    const extracted = blob.size === 0 ? { text: '', truncated: false } : await deps.extract(blob.path, mimeType, {
-      maxTextBytes: deps.limits.maxTextBytes,
-      signal,
-      // Blob paths have no extension: the name lets Markdown/CSV/e-mail be recognised.
-      fileName: row.path ? path.posix.basename(row.path) : row.title,
-    });
+    const extracted =
+      blob.size === 0
+        ? { text: '', truncated: false }
+        : await deps.extract(blob.path, mimeType, {
+            maxTextBytes: deps.limits.maxTextBytes,
+            signal,
+            // Blob paths have no extension: the name lets Markdown/CSV/e-mail be recognised.
+            fileName: row.path ? path.posix.basename(row.path) : row.title,
+          });
     return { kind: 'extracted', blob, mimeType, text: extracted.text, truncated: extracted.truncated };
   } catch (err) {
     if (err instanceof UnsupportedContentError) return { kind: 'skipped', reason: err.message };

@@ -101,26 +101,42 @@ export const MAX_CHANGES_PER_READ = 10_000;
 function cursorOf(since: ChangeQuery['since']): string {
   const text = typeof since === 'string' ? since.trim() : String(since);
   const valid = typeof since === 'number' ? Number.isSafeInteger(since) && since >= 0 : /^\d+$/.test(text);
-  if (!valid) throw new ConfigError(`change feed cursor "since" must be a whole number ≥ 0, got ${JSON.stringify(String(since))}`, ['since']);
+  if (!valid)
+    throw new ConfigError(`change feed cursor "since" must be a whole number ≥ 0, got ${JSON.stringify(String(since))}`, ['since']);
   return BigInt(text).toString();
 }
 
 function limitOf(limit: number | undefined): number {
   if (limit === undefined) return DEFAULT_CHANGES_PER_READ;
-  if (!Number.isInteger(limit) || limit <= 0) throw new ConfigError(`change feed "limit" must be a whole number > 0, got ${limit}`, ['limit']);
+  if (!Number.isInteger(limit) || limit <= 0)
+    throw new ConfigError(`change feed "limit" must be a whole number > 0, got ${limit}`, ['limit']);
   return Math.min(limit, MAX_CHANGES_PER_READ);
 }
 
 /** The feed after `since`, in seq order (commit order, see lockChangeFeed). */
 export async function readChanges(db: Queryable, query: ChangeQuery): Promise<Change[]> {
-  const result = await db.query<{ seq: string; connector: string; user_id: string; external_id: string; kind: ChangeKind; version: string | null; at: Date }>(
+  const result = await db.query<{
+    seq: string;
+    connector: string;
+    user_id: string;
+    external_id: string;
+    kind: ChangeKind;
+    version: string | null;
+    at: Date;
+  }>(
     `SELECT seq, connector, user_id, external_id, kind, version, at FROM changes
       WHERE seq > $1 AND ($2::text IS NULL OR connector = $2) AND ($3::text IS NULL OR user_id = $3)
       ORDER BY seq LIMIT $4`,
     [cursorOf(query.since), query.connector ?? null, query.userId ?? null, limitOf(query.limit)],
   );
   return result.rows.map((r) => ({
-    seq: r.seq, connector: r.connector, userId: r.user_id, externalId: r.external_id, kind: r.kind, version: r.version, at: r.at,
+    seq: r.seq,
+    connector: r.connector,
+    userId: r.user_id,
+    externalId: r.external_id,
+    kind: r.kind,
+    version: r.version,
+    at: r.at,
   }));
 }
 

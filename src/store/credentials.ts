@@ -46,7 +46,10 @@ export function decryptSecrets(key: Buffer, ciphertext: string): JsonObject {
 }
 
 export class CredentialStore {
-  constructor(private readonly db: Queryable, private readonly key: Buffer) {}
+  constructor(
+    private readonly db: Queryable,
+    private readonly key: Buffer,
+  ) {}
 
   async save(connector: string, userId: string, secrets: JsonObject, ref = `cred_${randomUUID()}`): Promise<string> {
     await this.db.query(

@@ -61,7 +61,13 @@ export async function applyMetadataPage(client: Queryable, page: PageWrite): Pro
   if (upserts.length === 0) return { toFetch: [], upserted: 0, deleted };
 
   const ids = upserts.map((d) => d.externalId);
-  const existing = await client.query<{ external_id: string; version: string; deleted_at: Date | null; fetched_version: string | null; status: string }>(
+  const existing = await client.query<{
+    external_id: string;
+    version: string;
+    deleted_at: Date | null;
+    fetched_version: string | null;
+    status: string;
+  }>(
     `SELECT external_id, version, deleted_at, fetched_version, status FROM documents
       WHERE connector = $1 AND user_id = $2 AND external_id = ANY($3::text[]) FOR UPDATE`,
     [connector, userId, ids],
@@ -72,7 +78,11 @@ export async function applyMetadataPage(client: Queryable, page: PageWrite): Pro
     return !row || row.version !== d.version || row.deleted_at !== null;
   });
 
-  const appended = await appendChanges(client, page, changed.map((d) => ({ externalId: d.externalId, kind: 'upsert', version: d.version })));
+  const appended = await appendChanges(
+    client,
+    page,
+    changed.map((d) => ({ externalId: d.externalId, kind: 'upsert', version: d.version })),
+  );
   const seqs = new Map(appended.map((c) => [c.externalId, c.seq]));
 
   // Unchanged rows only get their sweep stamp (and metadata refresh); changed rows go back to pending.
@@ -135,7 +145,13 @@ function likePrefix(prefix: string): string {
 }
 
 /** One 'delete' row per tombstoned document of the `gone` CTE, in external_id order. */
-const TOMBSTONE_CHANGES = changeRowsFrom({ from: 'gone', kind: 'delete', version: 'version', orderBy: 'external_id', returning: 'seq, external_id' });
+const TOMBSTONE_CHANGES = changeRowsFrom({
+  from: 'gone',
+  kind: 'delete',
+  version: 'version',
+  orderBy: 'external_id',
+  returning: 'seq, external_id',
+});
 
 /** Tombstones ids and path prefixes (a deleted folder takes everything under it). */
 async function tombstone(client: Queryable, page: PageWrite): Promise<number> {
@@ -180,10 +196,11 @@ export async function sweep(client: Queryable, key: DocKey, sweepId: string): Pr
 }
 
 export async function getDocument(db: Queryable, key: DocKey, externalId: string): Promise<DocumentRow | undefined> {
-  const result = await db.query<DocumentRow>(
-    'SELECT * FROM documents WHERE connector = $1 AND user_id = $2 AND external_id = $3',
-    [key.connector, key.userId, externalId],
-  );
+  const result = await db.query<DocumentRow>('SELECT * FROM documents WHERE connector = $1 AND user_id = $2 AND external_id = $3', [
+    key.connector,
+    key.userId,
+    externalId,
+  ]);
   return result.rows[0];
 }
 
@@ -197,11 +214,33 @@ export interface DocumentQuery extends DocKey {
 /** A row without its text (which may be large), for listings. */
 export type DocumentSummary = Omit<DocumentRow, 'text'>;
 
-const SUMMARY_COLUMNS = ([
-  'connector', 'user_id', 'external_id', 'title', 'path', 'mime_type', 'size', 'modified_at', 'version', 'extra',
-  'fetched_version', 'content_sha256', 'content_size', 'text_truncated', 'status', 'error', 'attempts', 'parked_at',
-  'retry_requested_at', 'last_attempt_at', 'deleted_at', 'updated_at', 'seq',
-] as const satisfies readonly (keyof DocumentSummary)[]).join(', ');
+const SUMMARY_COLUMNS = (
+  [
+    'connector',
+    'user_id',
+    'external_id',
+    'title',
+    'path',
+    'mime_type',
+    'size',
+    'modified_at',
+    'version',
+    'extra',
+    'fetched_version',
+    'content_sha256',
+    'content_size',
+    'text_truncated',
+    'status',
+    'error',
+    'attempts',
+    'parked_at',
+    'retry_requested_at',
+    'last_attempt_at',
+    'deleted_at',
+    'updated_at',
+    'seq',
+  ] as const satisfies readonly (keyof DocumentSummary)[]
+).join(', ');
 
 /** A user's documents, tombstoned ones included; `withText` also reads the extracted text. */
 export function listDocuments(db: Queryable, query: DocumentQuery & { withText: true }): Promise<DocumentRow[]>;
@@ -237,16 +276,23 @@ export interface ContentWrite {
 /** Records fetched content for exactly `version`; a newer listed version is left alone. */
 export async function markFetched(db: pg.Pool, key: DocKey, externalId: string, c: ContentWrite): Promise<boolean> {
   // The extra condition makes a retried write a no-op: no second 'content' change row.
-  return recordOutcome(db, key, externalId, c.version, 'content',
+  return recordOutcome(
+    db,
+    key,
+    externalId,
+    c.version,
+    'content',
     `status = 'fetched', error = NULL, fetched_version = $4, content_sha256 = $5, content_size = $6,
      content_mime = $7, text = COALESCE($8, text), text_truncated = $9, ${CLEAR_PARKED}`,
     [c.sha256, c.size, c.mimeType, c.text, c.truncated],
-    `AND (fetched_version IS DISTINCT FROM $4 OR content_sha256 IS DISTINCT FROM $5 OR status <> 'fetched')`);
+    `AND (fetched_version IS DISTINCT FROM $4 OR content_sha256 IS DISTINCT FROM $5 OR status <> 'fetched')`,
+  );
 }
 
 export async function markSkipped(db: pg.Pool, key: DocKey, externalId: string, version: string, reason: string): Promise<boolean> {
-  return recordOutcome(db, key, externalId, version, null,
-    `status = 'skipped', error = $5, fetched_version = $4, ${CLEAR_PARKED}`, [reason]);
+  return recordOutcome(db, key, externalId, version, null, `status = 'skipped', error = $5, fetched_version = $4, ${CLEAR_PARKED}`, [
+    reason,
+  ]);
 }
 
 /**
@@ -254,10 +300,22 @@ export async function markSkipped(db: pg.Pool, key: DocKey, externalId: string, 
  * is done with and only a new version is tried again; otherwise the next sync retries it.
  */
 export async function markFailed(
-  db: pg.Pool, key: DocKey, externalId: string, version: string, error: string, options: { final?: boolean } = {},
+  db: pg.Pool,
+  key: DocKey,
+  externalId: string,
+  version: string,
+  error: string,
+  options: { final?: boolean } = {},
 ): Promise<boolean> {
-  return recordOutcome(db, key, externalId, version, null,
-    `status = 'failed', error = $5, attempts = attempts + 1${options.final ? ', fetched_version = $4' : ''}`, [error]);
+  return recordOutcome(
+    db,
+    key,
+    externalId,
+    version,
+    null,
+    `status = 'failed', error = $5, attempts = attempts + 1${options.final ? ', fetched_version = $4' : ''}`,
+    [error],
+  );
 }
 
 /** The source says the document is gone (e.g. deleted between listing and download). */
@@ -276,14 +334,15 @@ async function recordOutcome(
   params: unknown[],
   extraWhere = '',
 ): Promise<boolean> {
-  const write = (client: Queryable) => client.query(
-    `WITH done AS (
+  const write = (client: Queryable) =>
+    client.query(
+      `WITH done AS (
        UPDATE documents SET ${setClause}, updated_at = now()
         WHERE connector = $1 AND user_id = $2 AND external_id = $3 AND version = $4 AND deleted_at IS NULL ${extraWhere}
         RETURNING external_id)
      ${changeKind ? changeRowsFrom({ from: 'done', kind: changeKind, version: '$4', returning: 'external_id' }) : 'SELECT external_id FROM done'}`,
-    [key.connector, key.userId, externalId, version, ...params],
-  );
+      [key.connector, key.userId, externalId, version, ...params],
+    );
   const result = changeKind ? await inChangeFeedTransaction(db, write) : await write(db);
   return (result.rowCount ?? 0) > 0;
 }

@@ -26,8 +26,17 @@ export async function recordPage(db: Queryable, page: PageRecord): Promise<void>
        full_listing = r.full_listing OR EXCLUDED.full_listing,
        finished_at = COALESCE(r.finished_at, EXCLUDED.finished_at),
        outcome = CASE WHEN $9 THEN 'completed' ELSE r.outcome END`,
-    [page.runId, page.connector, page.userId, page.workflowId ?? null, page.pageNo, page.upserted, page.deleted,
-      page.fullListing, page.finished],
+    [
+      page.runId,
+      page.connector,
+      page.userId,
+      page.workflowId ?? null,
+      page.pageNo,
+      page.upserted,
+      page.deleted,
+      page.fullListing,
+      page.finished,
+    ],
   );
 }
 

@@ -45,7 +45,12 @@ export function conformanceEngine(parts: EngineParts): ConformanceEngine {
     async documents(connector, userId) {
       const rows = await listDocuments(parts.pool, { connector, userId, withText: true });
       return rows.map((r) => ({
-        externalId: r.external_id, title: r.title, path: r.path, status: r.status, text: r.text, error: r.error,
+        externalId: r.external_id,
+        title: r.title,
+        path: r.path,
+        status: r.status,
+        text: r.text,
+        error: r.error,
         deleted: r.deleted_at !== null,
       }));
     },

@@ -71,7 +71,13 @@ export interface ConformanceSync {
 }
 
 export interface ConformanceEngine {
-  startSync(input: { connector: string; userId: string; config: JsonObject; credentialRef?: string; options?: SyncOptions }): Promise<ConformanceSync>;
+  startSync(input: {
+    connector: string;
+    userId: string;
+    config: JsonObject;
+    credentialRef?: string;
+    options?: SyncOptions;
+  }): Promise<ConformanceSync>;
   saveCredentials(connector: string, userId: string, secrets: JsonObject): Promise<string>;
   documents(connector: string, userId: string): Promise<ConformanceDoc[]>;
 }
@@ -138,7 +144,12 @@ export function defineConformanceSuite(runner: ConformanceRunner, fixture: Confo
     afterAll(async () => {
       try {
         // A sync that already ended refuses the signal: nothing left to stop then.
-        const cancelled = sync ? await sync.signal('cancel').then(() => true, () => false) : false;
+        const cancelled = sync
+          ? await sync.signal('cancel').then(
+              () => true,
+              () => false,
+            )
+          : false;
         if (cancelled) await sync.result();
       } finally {
         await source?.close?.();
@@ -157,9 +168,7 @@ export function defineConformanceSuite(runner: ConformanceRunner, fixture: Confo
       await source.add('alpha.txt', 'Alpha document text.');
       await source.add('beta.txt', 'Beta document text.');
       await source.add('gamma.txt', 'Gamma document text.');
-      const credentialRef = source.secrets
-        ? await engine().saveCredentials(fixture.connector, userId, source.secrets)
-        : undefined;
+      const credentialRef = source.secrets ? await engine().saveCredentials(fixture.connector, userId, source.secrets) : undefined;
       sync = await engine().startSync({ connector: fixture.connector, userId, config: source.config, credentialRef, options: OPTIONS });
       status = await waitForStatus(sync, (s) => s.phase === 'idle' && s.inFlight === 0 && s.counters.fetched === 3);
       const rows = await live();
@@ -273,7 +282,10 @@ export function defineConformanceSuite(runner: ConformanceRunner, fixture: Confo
         config: fixture.invalidConfig.config,
         options: OPTIONS,
       });
-      const failure = (await bad.result().then(() => undefined, (e: unknown) => e)) as { type?: string; message?: string };
+      const failure = (await bad.result().then(
+        () => undefined,
+        (e: unknown) => e,
+      )) as { type?: string; message?: string };
       expect(failure?.type).toBe('ConfigError');
       for (const field of fixture.invalidConfig.fields) expect(failure.message).toContain(field);
     });

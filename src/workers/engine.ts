@@ -112,7 +112,13 @@ function assemble(parts: EngineParts): Engine {
   };
   const running = new Set<RunningWorker>();
   const engine: Engine = {
-    pool, client: parts.client, taskQueue: options.taskQueue, credentials, blobs, options, applied: parts.applied,
+    pool,
+    client: parts.client,
+    taskQueue: options.taskQueue,
+    credentials,
+    blobs,
+    options,
+    applied: parts.applied,
     activities: (overrides = {}) => createActivities({ pool, blobs, logger: options.logger, credentials, ...overrides }),
     async createWorker(overrides = {}) {
       // A worker given its own blob dir gets its own store over it.
@@ -121,7 +127,8 @@ function assemble(parts: EngineParts): Engine {
         connection: await nativeConnection(),
         namespace: options.namespace,
         taskQueue: options.taskQueue,
-        pool, credentials,
+        pool,
+        credentials,
         blobs: ownBlobDir ? undefined : blobs,
         blobDir: options.blobDir,
         logger: options.logger,

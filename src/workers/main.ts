@@ -13,12 +13,15 @@ export async function runWorker(environment: NodeJS.ProcessEnv = process.env): P
   if (engine.applied.length) logger.info({ applied: engine.applied }, 'migrations applied');
   try {
     const { worker, done } = await engine.startWorker();
-    const health = env.DOCSYNC_METRICS_PORT > 0
-      ? await startHealthServer({
-          port: env.DOCSYNC_METRICS_PORT, metrics, isReady: () => worker.getState() === 'RUNNING',
-          coreMetricsUrl: `http://${env.DOCSYNC_CORE_METRICS_ADDRESS}/metrics`,
-        })
-      : undefined;
+    const health =
+      env.DOCSYNC_METRICS_PORT > 0
+        ? await startHealthServer({
+            port: env.DOCSYNC_METRICS_PORT,
+            metrics,
+            isReady: () => worker.getState() === 'RUNNING',
+            coreMetricsUrl: `http://${env.DOCSYNC_CORE_METRICS_ADDRESS}/metrics`,
+          })
+        : undefined;
     if (health) logger.info({ url: `${health.url}/metrics` }, 'metrics and health endpoints listening');
     logger.info({ address: env.TEMPORAL_ADDRESS, namespace: env.TEMPORAL_NAMESPACE, taskQueue: env.DOCSYNC_TASK_QUEUE }, 'worker started');
     await done.finally(() => health?.close()); // resolves after SIGINT/SIGTERM once in-flight tasks drained

@@ -32,7 +32,9 @@ export class AesGcmPayloadCodec implements PayloadCodec {
       if (decoder.decode(payload.metadata?.encoding ?? new Uint8Array()) !== ENCRYPTED_ENCODING) return payload;
       const keyId = decoder.decode(payload.metadata?.['encryption-key-id'] ?? new Uint8Array());
       if (keyId !== this.keyId) {
-        throw new ConfigError(`payload was encrypted with key ${keyId || '(unknown)'}, but DOCSYNC_PAYLOAD_KEY is key ${this.keyId}`, ['DOCSYNC_PAYLOAD_KEY']);
+        throw new ConfigError(`payload was encrypted with key ${keyId || '(unknown)'}, but DOCSYNC_PAYLOAD_KEY is key ${this.keyId}`, [
+          'DOCSYNC_PAYLOAD_KEY',
+        ]);
       }
       const data = Buffer.from(payload.data ?? new Uint8Array());
       const decipher = createDecipheriv('aes-256-gcm', this.key, data.subarray(0, 12));

@@ -19,7 +19,9 @@ export const syncSignals = {
 } as const;
 export type SyncSignalName = keyof typeof syncSignals;
 
-export type StartSyncOptions = Partial<Pick<WorkflowStartOptions<typeof syncUser>, 'taskQueue' | 'workflowId' | 'memo' | 'typedSearchAttributes'>>;
+export type StartSyncOptions = Partial<
+  Pick<WorkflowStartOptions<typeof syncUser>, 'taskQueue' | 'workflowId' | 'memo' | 'typedSearchAttributes'>
+>;
 
 /**
  * Starts the user's sync under `sync/<connector>/<user>` (unless another id is given) on the
@@ -37,7 +39,11 @@ export function startSyncUser(client: Client, input: SyncUserInput, options: Sta
 }
 
 /** Starts the user's sync, or sends `syncNow` to the one already running. */
-export async function startOrNudgeSync(client: Client, input: SyncUserInput, options: StartSyncOptions = {}): Promise<{ handle: SyncHandle; started: boolean }> {
+export async function startOrNudgeSync(
+  client: Client,
+  input: SyncUserInput,
+  options: StartSyncOptions = {},
+): Promise<{ handle: SyncHandle; started: boolean }> {
   try {
     return { handle: await startSyncUser(client, input, options), started: true };
   } catch (err) {

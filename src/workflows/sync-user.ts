@@ -33,7 +33,17 @@ import { classifyFailure } from './failures.js';
 import { HistoryBudget } from './history-budget.js';
 import { retrieveDoc } from './retrieve-doc.js';
 import { SyncStatusBoard } from './status.js';
-import type { CarriedState, DocDone, DocOutcome, DocRef, Phase, RetrieveMetadataResult, SyncCounters, SyncOptions, SyncUserInput } from './types.js';
+import type {
+  CarriedState,
+  DocDone,
+  DocOutcome,
+  DocRef,
+  Phase,
+  RetrieveMetadataResult,
+  SyncCounters,
+  SyncOptions,
+  SyncUserInput,
+} from './types.js';
 
 const { retrieveMetadata } = proxyActivities<ReturnType<typeof activities.createActivities>>(METADATA_ACTIVITY_OPTIONS);
 
@@ -64,7 +74,12 @@ export async function syncUser(input: SyncUserInput): Promise<SyncUserResult> {
   // Declared before any handler: buffered signals run as soon as their handler is set.
   const downloads = new DownloadWindow(opts.maxInFlight, state.inFlight);
   const status = new SyncStatusBoard({
-    workflowId, connector: input.connector, userId: input.userId, searchAttributes: opts.searchAttributes, state, inFlight: () => downloads.count,
+    workflowId,
+    connector: input.connector,
+    userId: input.userId,
+    searchAttributes: opts.searchAttributes,
+    state,
+    inFlight: () => downloads.count,
   });
   const budget = new HistoryBudget(opts, state);
   const ref = { connector: input.connector, userId: input.userId, credentialRef: input.credentialRef, config: input.config, workflowId };
@@ -171,7 +186,15 @@ export async function syncUser(input: SyncUserInput): Promise<SyncUserResult> {
     try {
       const child = await startChild(retrieveDoc, {
         workflowId: childId,
-        args: [{ ...ref, doc, parentWorkflowId: workflowId, syncRunId: state.syncRunId, maxAttempts: Math.max(1, opts.docMaxAttempts - attemptsUsed) }],
+        args: [
+          {
+            ...ref,
+            doc,
+            parentWorkflowId: workflowId,
+            syncRunId: state.syncRunId,
+            maxAttempts: Math.max(1, opts.docMaxAttempts - attemptsUsed),
+          },
+        ],
         parentClosePolicy: ParentClosePolicy.ABANDON,
       });
       // Completion in this run; the docDone signal covers children that outlive it (continue-as-new).
@@ -194,10 +217,13 @@ export async function syncUser(input: SyncUserInput): Promise<SyncUserResult> {
     const wakeAt = new Date(Date.now() + opts.syncIntervalSeconds * 1000);
     const caughtUp = () => status.setPhase('idle', 'caught up: waiting for the next sync', wakeAt);
     if (downloads.count === 0) caughtUp();
-    await condition(() => {
-      if (downloads.count === 0 && status.phase === 'fetching') caughtUp();
-      return state.syncRequested || requests.cancel || state.paused;
-    }, Math.max(wakeAt.getTime() - Date.now(), 1));
+    await condition(
+      () => {
+        if (downloads.count === 0 && status.phase === 'fetching') caughtUp();
+        return state.syncRequested || requests.cancel || state.paused;
+      },
+      Math.max(wakeAt.getTime() - Date.now(), 1),
+    );
     state.syncRequested = false;
   }
 

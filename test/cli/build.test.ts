@@ -20,13 +20,17 @@ describe('the compiled build', () => {
   const out = path.join(ROOT, '.docsync', `build-test-${process.pid}`);
   const dist = path.join(out, 'dist');
   const noDevLoader = path.join(out, 'no-dev-loader.mjs');
-  const plainNode = (args: string[]) => run(process.execPath, ['--import', pathToFileURL(noDevLoader).href, ...args], { env: { ...process.env, NODE_OPTIONS: '' } });
+  const plainNode = (args: string[]) =>
+    run(process.execPath, ['--import', pathToFileURL(noDevLoader).href, ...args], { env: { ...process.env, NODE_OPTIONS: '' } });
 
   beforeAll(async () => {
     const build = await run(process.execPath, ['scripts/build.mjs', '--out-dir', dist], { timeoutMs: 280_000 });
     expect(build.code, build.stdout + build.stderr).toBe(0);
     writeFileSync(path.join(out, 'no-dev-hooks.mjs'), HOOKS);
-    writeFileSync(noDevLoader, `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(path.join(out, 'no-dev-hooks.mjs')).href)});\n`);
+    writeFileSync(
+      noDevLoader,
+      `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(path.join(out, 'no-dev-hooks.mjs')).href)});\n`,
+    );
   }, 300_000);
   afterAll(() => rmSync(out, { recursive: true, force: true }));
 
@@ -56,11 +60,19 @@ describe('the compiled build', () => {
       await pool.end();`;
     const module = (...p: string[]) => pathToFileURL(path.join(dist, ...p)).href;
     const { code, stdout, stderr } = await plainNode([
-      '--input-type=module', '-e', script, module('store', 'migrate.js'), module('store', 'db.js'), module('workers', 'worker.js'), databaseUrl,
+      '--input-type=module',
+      '-e',
+      script,
+      module('store', 'migrate.js'),
+      module('store', 'db.js'),
+      module('workers', 'worker.js'),
+      databaseUrl,
     ]);
     expect(code, stderr).toBe(0);
     const result = JSON.parse(stdout.trim().split('\n').pop()!) as { applied: string[]; workflows: string };
-    const migrations = readdirSync(path.join(ROOT, 'src', 'store', 'migrations')).filter((f) => f.endsWith('.sql')).sort();
+    const migrations = readdirSync(path.join(ROOT, 'src', 'store', 'migrations'))
+      .filter((f) => f.endsWith('.sql'))
+      .sort();
     expect(migrations.length).toBeGreaterThan(0);
     expect(result.applied).toEqual(migrations);
     expect(result.workflows).toBe(path.join(dist, 'workflows', 'index.js'));

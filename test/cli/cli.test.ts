@@ -58,7 +58,8 @@ describe('docsync CLI', () => {
     const started = await docsync('sync', 'sample', 'carol', '--interval', '600');
     expect(started).toMatchObject({ code: 0 });
     expect(started.stdout).toContain('started sync/sample/carol');
-    const input = (await h.client.workflow.getHandle('sync/sample/carol').fetchHistory()).events![0].workflowExecutionStartedEventAttributes!.input!;
+    const input = (await h.client.workflow.getHandle('sync/sample/carol').fetchHistory()).events![0]
+      .workflowExecutionStartedEventAttributes!.input!;
     expect(JSON.stringify(input)).not.toContain('cli-secret-token'); // only the credential ref travels
     expect((await h.client.workflow.getHandle('sync/sample/carol').describe()).memo).toEqual({ connector: 'sample', userId: 'carol' });
     await eventually(async () => (await docsync('status', 'sample', 'carol', '--json')).stdout.includes('"fetched": 3'));
@@ -79,8 +80,16 @@ describe('docsync CLI', () => {
     const show = await docsync('docs', 'show', 'sample', 'carol', 'doc-1');
     expect(show.stdout).toContain('Revenue grew in the third quarter.');
     const changes = await docsync('changes', '--since', '0', '--user', 'carol');
-    const feed = changes.stdout.trim().split('\n').map((l) => JSON.parse(l));
-    expect(feed.filter((c) => c.kind === 'upsert').map((c) => c.external_id).sort()).toEqual(['doc-1', 'doc-2', 'doc-3']);
+    const feed = changes.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(
+      feed
+        .filter((c) => c.kind === 'upsert')
+        .map((c) => c.external_id)
+        .sort(),
+    ).toEqual(['doc-1', 'doc-2', 'doc-3']);
     const later = await docsync('changes', '--since', String(feed[2].seq), '--user', 'carol');
     expect(later.stdout.trim().split('\n')).toHaveLength(feed.length - 3);
 

@@ -30,7 +30,9 @@ describe('payload encryption and docsync codec-server', () => {
     const config = path.join(source.dir, 'yan.json');
     writeFileSync(config, JSON.stringify({ sourceDir: source.dir }));
     expect((await docsync(['sync', 'sample', 'yan', '--config', config], { cwd: source.dir, env })).code).toBe(0);
-    await eventually(async () => (await docsync(['status', 'sample', 'yan', '--json'], { cwd: source.dir, env })).stdout.includes('"fetched": 3'));
+    await eventually(async () =>
+      (await docsync(['status', 'sample', 'yan', '--json'], { cwd: source.dir, env })).stdout.includes('"fetched": 3'),
+    );
 
     // Without the key (a plain client, like the server's database) the input is ciphertext.
     const history = await h.client.workflow.getHandle('sync/sample/yan').fetchHistory();
@@ -42,7 +44,9 @@ describe('payload encryption and docsync codec-server', () => {
     expect(wrongKey.stderr).toMatch(/payload was encrypted with key [0-9a-f]{16}, but DOCSYNC_PAYLOAD_KEY is key [0-9a-f]{16}/);
 
     const port = await freePort();
-    const server = spawn(process.execPath, [DOCSYNC_BIN, 'codec-server', '--port', String(port), '--origin', 'http://ui.example:8233'], { env });
+    const server = spawn(process.execPath, [DOCSYNC_BIN, 'codec-server', '--port', String(port), '--origin', 'http://ui.example:8233'], {
+      env,
+    });
     // Backstop for the SIGINT below (e.g. a server that does not exit on it): a no-op once it exited.
     stopAfterTest(() => server.kill('SIGKILL'));
     let out = '';
@@ -59,7 +63,11 @@ describe('payload encryption and docsync codec-server', () => {
       expect(res.headers.get('access-control-allow-origin')).toBe('http://ui.example:8233');
       const decoded = (await res.json()) as { payloads: Array<{ metadata: Record<string, string>; data: string }> };
       expect(Buffer.from(decoded.payloads[0].metadata.encoding, 'base64').toString()).toBe('json/plain');
-      expect(JSON.parse(Buffer.from(decoded.payloads[0].data, 'base64').toString())).toMatchObject({ connector: 'sample', userId: 'yan', config: { sourceDir: source.dir } });
+      expect(JSON.parse(Buffer.from(decoded.payloads[0].data, 'base64').toString())).toMatchObject({
+        connector: 'sample',
+        userId: 'yan',
+        config: { sourceDir: source.dir },
+      });
       const preflight = await fetch(`http://127.0.0.1:${port}/decode`, { method: 'OPTIONS' });
       expect(preflight.status).toBe(204);
     } finally {

@@ -24,13 +24,19 @@ async function resolvedConfig(env: NodeJS.ProcessEnv): Promise<{ code: number; s
   const { code, stdout, stderr } = await run('docker-compose', ['config'], { cwd: ROOT, env });
   if (code !== 0) return { code, stderr, services: {} };
   // docker-compose prints YAML; python3-yaml is its own dependency, so it is there whenever it is.
-  const json = execFileSync('python3', ['-c', 'import sys, json, yaml; json.dump(yaml.safe_load(sys.stdin), sys.stdout)'], { input: stdout });
+  const json = execFileSync('python3', ['-c', 'import sys, json, yaml; json.dump(yaml.safe_load(sys.stdin), sys.stdout)'], {
+    input: stdout,
+  });
   return { code, stderr, services: JSON.parse(json.toString()).services };
 }
 
 describe('docker-compose.yml', () => {
   it('resolves to the full stack with a worker that scales and registered search attributes', async () => {
-    const { code, stderr, services } = await resolvedConfig({ ...process.env, DOCSYNC_SECRET_KEY: KEY, DOCSYNC_TASK_QUEUE: 'docsync-prod' });
+    const { code, stderr, services } = await resolvedConfig({
+      ...process.env,
+      DOCSYNC_SECRET_KEY: KEY,
+      DOCSYNC_TASK_QUEUE: 'docsync-prod',
+    });
     expect(stderr).toBe('');
     expect(code).toBe(0);
     expect(Object.keys(services).sort()).toEqual(['postgres', 'temporal', 'temporal-setup', 'temporal-ui', 'tika', 'worker']);
@@ -62,7 +68,8 @@ describe('docker-compose.yml', () => {
 
     // The one-shot setup registers every search attribute the workflows upsert.
     const setup = services['temporal-setup'].command!.join(' ');
-    for (const attribute of ['DocsyncConnector', 'DocsyncUser', 'DocsyncPhase', 'DocsyncNextSyncAt']) expect(setup).toContain(`--name ${attribute}`);
+    for (const attribute of ['DocsyncConnector', 'DocsyncUser', 'DocsyncPhase', 'DocsyncNextSyncAt'])
+      expect(setup).toContain(`--name ${attribute}`);
     expect(services['temporal-ui'].ports).toHaveLength(1);
   });
 

@@ -13,7 +13,11 @@ describe('docsync dev errors', () => {
     const port = await freePort();
     const env: NodeJS.ProcessEnv = { ...process.env, DOCSYNC_HOME: path.join(home, '.docsync'), DOCSYNC_METRICS_PORT: '0' };
     delete env.DATABASE_URL;
-    const result = await docsync(['dev', '--port', String(port), '--ui-port', String(await freePort())], { cwd: home, env, timeoutMs: 90_000 });
+    const result = await docsync(['dev', '--port', String(port), '--ui-port', String(await freePort())], {
+      cwd: home,
+      env,
+      timeoutMs: 90_000,
+    });
     expect(result.code).toBe(2);
     expect(result.stderr).toContain(`the postgres user cannot reach ${path.join(home, '.docsync', 'pgdata')}`);
     const stillListening = await new Promise<boolean>((resolve) => {

@@ -77,13 +77,18 @@ describe('docsync dev', () => {
   it('comes up, syncs from another shell, serves the UI and metrics, and stops cleanly on Ctrl-C', async () => {
     // A dev.env left by an earlier run points at services that are gone: dev must start fresh ones.
     mkdirSync(shellEnv.DOCSYNC_HOME!, { recursive: true });
-    writeFileSync(path.join(shellEnv.DOCSYNC_HOME!, 'dev.env'), 'TEMPORAL_ADDRESS=127.0.0.1:1\nDATABASE_URL=postgres://postgres@127.0.0.1:1/postgres\n');
+    writeFileSync(
+      path.join(shellEnv.DOCSYNC_HOME!, 'dev.env'),
+      'TEMPORAL_ADDRESS=127.0.0.1:1\nDATABASE_URL=postgres://postgres@127.0.0.1:1/postgres\n',
+    );
     const ports = { grpc: await freePort(), ui: await freePort(), metrics: await freePort(), core: await freePort() };
     const dev = await startDev(ports);
     expect(dev.output()).toContain(`Temporal Web UI: http://127.0.0.1:${ports.ui}`);
     expect(dev.output()).toContain(`Worker metrics:  http://127.0.0.1:${ports.metrics}/metrics`);
     const children = (await run('ps', ['-o', 'pid=,args=', '--ppid', String(dev.child.pid)])).stdout.trim().split('\n');
-    const servicePids = children.filter((l) => /temporal server start-dev|bin\/postgres /.test(l)).map((l) => Number(l.trim().split(/\s+/)[0]));
+    const servicePids = children
+      .filter((l) => /temporal server start-dev|bin\/postgres /.test(l))
+      .map((l) => Number(l.trim().split(/\s+/)[0]));
     expect(servicePids).toHaveLength(2);
 
     const ui = await fetch(`http://127.0.0.1:${ports.ui}/`);
@@ -97,7 +102,12 @@ describe('docsync dev', () => {
     writeFileSync(config, JSON.stringify({ sourceDir: source.dir }));
     const sync = await docsync(['sync', 'sample', 'dana', '--config', config, '--once'], { cwd: home, env: shellEnv });
     expect(sync.stdout).toContain('started sync/sample/dana on task queue docsync');
-    await eventually(async () => (await docsync(['docs', 'list', 'sample', 'dana', '--status', 'fetched', '--json'], { cwd: home, env: shellEnv })).stdout.trim().split('\n').length === 3);
+    await eventually(
+      async () =>
+        (await docsync(['docs', 'list', 'sample', 'dana', '--status', 'fetched', '--json'], { cwd: home, env: shellEnv })).stdout
+          .trim()
+          .split('\n').length === 3,
+    );
 
     const metrics = await fetch(`http://127.0.0.1:${ports.metrics}/metrics`);
     expect(metrics.status).toBe(200);

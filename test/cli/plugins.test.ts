@@ -49,11 +49,15 @@ describe('connector plugins', () => {
 
     // The scaffolded test shares this run's services through the environment it documents.
     const databaseUrl = await createDatabase(inject('databaseUrl'), `t_plugin_kit_${process.pid}`);
-    const kit = await run(process.execPath, [path.join(ROOT, 'node_modules', 'vitest', 'vitest.mjs'), 'run', 'connectors/my-wiki/connector.test.ts'], {
-      cwd: project,
-      env: { ...env, DATABASE_URL: databaseUrl, CI: '1', NO_COLOR: '1', FORCE_COLOR: '0' },
-      timeoutMs: 120_000,
-    });
+    const kit = await run(
+      process.execPath,
+      [path.join(ROOT, 'node_modules', 'vitest', 'vitest.mjs'), 'run', 'connectors/my-wiki/connector.test.ts'],
+      {
+        cwd: project,
+        env: { ...env, DATABASE_URL: databaseUrl, CI: '1', NO_COLOR: '1', FORCE_COLOR: '0' },
+        timeoutMs: 120_000,
+      },
+    );
     const output = kit.stdout + kit.stderr;
     expect(output).toContain('conformance: my-wiki');
     expect(output).toMatch(/Tests\s+5 passed \| 5 skipped/); // the kit's teardown is an afterAll, not a test
@@ -80,7 +84,10 @@ describe('connector plugins', () => {
     writeFileSync(notConnector, 'export class Thing { constructor() { this.name = "thing"; } }\n');
     const badSpec = `./${path.relative(process.cwd(), notConnector)}#Thing`;
     const handle = await h.startSync({ connector: badSpec, userId: 'erin', config: {} });
-    const failure = await handle.result().then(() => undefined, (err: unknown) => err);
+    const failure = await handle.result().then(
+      () => undefined,
+      (err: unknown) => err,
+    );
     expect(failure).toBeInstanceOf(WorkflowFailedError);
     const cause = (failure as WorkflowFailedError).cause;
     expect(cause).toBeInstanceOf(ApplicationFailure);

@@ -28,7 +28,10 @@ describe('docsync runs', () => {
   const runs = async (...args: string[]): Promise<RunLine[]> => {
     const result = await docsync('runs', ...args, '--json');
     expect(result, result.stderr).toMatchObject({ code: 0 });
-    return result.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l));
+    return result.stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l));
   };
 
   beforeAll(async () => {

@@ -65,7 +65,13 @@ describe('docsync schedule', () => {
     expect(updated.stdout).toContain('updated schedule docsync-sync/sample/sam: cron 0 3 * * *');
 
     expect((await cli('schedule', 'delete', 'sample', 'sam')).stdout).toContain('deleted docsync-sync/sample/sam');
-    const gone = await h.client.schedule.getHandle('docsync-sync/sample/sam').describe().then(() => undefined, (err: unknown) => err);
+    const gone = await h.client.schedule
+      .getHandle('docsync-sync/sample/sam')
+      .describe()
+      .then(
+        () => undefined,
+        (err: unknown) => err,
+      );
     expect(gone).toBeInstanceOf(ScheduleNotFoundError);
     const again = await cli('schedule', 'delete', 'sample', 'sam');
     expect(again.code).toBe(4);

@@ -23,7 +23,10 @@ defineConformanceSuite(
   { describe, it, beforeAll, afterAll, expect },
   {
     connector: 'dropbox',
-    invalidConfig: { config: { appKey: 'k', pageSize: 0, rootPath: 'no-slash' }, fields: ['appSecret', 'refreshToken', 'pageSize', 'rootPath'] },
+    invalidConfig: {
+      config: { appKey: 'k', pageSize: 0, rootPath: 'no-slash' },
+      fields: ['appSecret', 'refreshToken', 'pageSize', 'rootPath'],
+    },
     async createSource() {
       const fake = new FakeDropbox();
       fakes.push(fake);

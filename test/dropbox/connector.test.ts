@@ -302,7 +302,12 @@ describe('rate limits and server errors', () => {
     h.fake.inject('/2/files/list_folder/continue', { kind: 'server-error' }, { every: 2 });
     const outcomes: string[] = [];
     for (let i = 0; i < 4; i++) {
-      outcomes.push(await h.connector.retrieveMetadata(h.ctx, milestone).then(() => 'ok', (e: Error) => e.name));
+      outcomes.push(
+        await h.connector.retrieveMetadata(h.ctx, milestone).then(
+          () => 'ok',
+          (e: Error) => e.name,
+        ),
+      );
     }
     expect(outcomes).toEqual(['ok', 'TransientError', 'ok', 'TransientError']);
   });

@@ -16,7 +16,13 @@ describe('given a generated Dropbox corpus of 2,500 files', () => {
     const { url } = await fake.start();
     ctx = {
       userId: 'bench',
-      config: connector.configSchema.parse({ appKey: fake.appKey, appSecret: fake.appSecret, refreshToken: fake.refreshToken, apiBaseUrl: url, pageSize: 1000 }),
+      config: connector.configSchema.parse({
+        appKey: fake.appKey,
+        appSecret: fake.appSecret,
+        refreshToken: fake.refreshToken,
+        apiBaseUrl: url,
+        pageSize: 1000,
+      }),
       logger: { debug() {}, info() {}, warn() {}, error() {} },
       signal: new AbortController().signal,
       heartbeat: () => undefined,

@@ -25,10 +25,17 @@ describe('dropbox sync costs on a real Temporal + Postgres', () => {
     fake.addFile('/Docs/Sub/deep-1.md', '# deep one');
     fake.addFile('/Docs/Sub/deep-2.md', '# deep two');
     const engine = conformanceEngine(h);
-    const ref = await h.credentials.save('dropbox', 'dana', { appKey: fake.appKey, appSecret: fake.appSecret, refreshToken: fake.refreshToken });
+    const ref = await h.credentials.save('dropbox', 'dana', {
+      appKey: fake.appKey,
+      appSecret: fake.appSecret,
+      refreshToken: fake.refreshToken,
+    });
     const sync = await engine.startSync({
-      connector: 'dropbox', userId: 'dana', credentialRef: ref,
-      config: { apiBaseUrl: fakeUrl, pageSize: 2 }, options: { syncIntervalSeconds: 3600 },
+      connector: 'dropbox',
+      userId: 'dana',
+      credentialRef: ref,
+      config: { apiBaseUrl: fakeUrl, pageSize: 2 },
+      options: { syncIntervalSeconds: 3600 },
     });
     let status = await waitForStatus(sync, (s) => s.phase === 'idle' && s.counters.fetched === 7);
     const first = routes();

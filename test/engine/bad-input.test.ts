@@ -7,7 +7,10 @@ import { eventually, useHarness } from '../support/harness.js';
 import { documents, newSampleSource, seedThreeDocs } from '../support/sample.js';
 
 async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure> {
-  const err = await promise.then(() => undefined, (e: unknown) => e);
+  const err = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(WorkflowFailedError);
   const cause = (err as WorkflowFailedError).cause;
   expect(cause).toBeInstanceOf(ApplicationFailure);
@@ -25,7 +28,9 @@ describe('bad input', () => {
     expect(failure.message).toContain('sourceDir');
     expect(failure.message).toContain('pageSize');
     const history = await handle.fetchHistory();
-    const attempts = history.events!.filter((e) => e.activityTaskStartedEventAttributes).map((e) => e.activityTaskStartedEventAttributes!.attempt);
+    const attempts = history
+      .events!.filter((e) => e.activityTaskStartedEventAttributes)
+      .map((e) => e.activityTaskStartedEventAttributes!.attempt);
     expect(attempts).toEqual([1]); // not retried
   });
 
@@ -39,7 +44,8 @@ describe('bad input', () => {
 
   it('given secrets in the workflow input config, the workflow refuses them by field name without echoing them', async () => {
     const handle = await h.startSync({
-      connector: 'dropbox', userId: 'leaky',
+      connector: 'dropbox',
+      userId: 'leaky',
       config: { appKey: 'k', appSecret: 'app-secret-value-123', refreshToken: 'refresh-value-456' },
     });
     const failure = await failureOf(handle.result());
@@ -55,7 +61,9 @@ describe('bad input', () => {
     await seedThreeDocs(source);
     await source.failRetrieval('doc-2', 'disk on fire');
     const handle = await h.startSync({
-      connector: 'sample', userId: 'onebad', config: { sourceDir: source.dir },
+      connector: 'sample',
+      userId: 'onebad',
+      config: { sourceDir: source.dir },
       options: { syncIntervalSeconds: 3600, docMaxAttempts: 2 },
     });
     const s = await eventually(async () => {

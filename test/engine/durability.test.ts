@@ -23,7 +23,10 @@ describe('durability on a real Temporal dev server', () => {
     let worker = await h.startWorker();
     const startedAt = Date.now();
     const handle = await h.startSync({
-      connector: 'sample', userId: 'rl', config: { sourceDir: source.dir }, options: { syncIntervalSeconds: 3600 },
+      connector: 'sample',
+      userId: 'rl',
+      config: { sourceDir: source.dir },
+      options: { syncIntervalSeconds: 3600 },
     });
     const limited = await eventually(async () => {
       const s = await h.status(handle);
@@ -40,8 +43,14 @@ describe('durability on a real Temporal dev server', () => {
     // Operators find it the way the README says: by search attribute, with the real CLI.
     const listed = await eventually(async () => {
       const { stdout } = await exec(temporalCliPath(), [
-        'workflow', 'list', '--address', h.address,
-        '--query', `DocsyncPhase="rate-limited" AND DocsyncConnector="sample" AND DocsyncUser="rl"`, '--output', 'json',
+        'workflow',
+        'list',
+        '--address',
+        h.address,
+        '--query',
+        `DocsyncPhase="rate-limited" AND DocsyncConnector="sample" AND DocsyncUser="rl"`,
+        '--output',
+        'json',
       ]);
       return stdout.includes('sync/sample/rl') && stdout;
     }, 20_000);
@@ -61,8 +70,8 @@ describe('durability on a real Temporal dev server', () => {
     for (const call of calls.slice(1)) expect(new Date(call.at).getTime()).toBeGreaterThanOrEqual(retryAt.getTime());
     expect((await documents(h.pool, 'sample', 'rl')).get('a')!.text).toBe('alpha');
     // The workflow counts the refusal itself: only the listing call right after it carries the streak.
-    const listings = (await handle.fetchHistory()).events!
-      .map((e) => e.activityTaskScheduledEventAttributes)
+    const listings = (await handle.fetchHistory())
+      .events!.map((e) => e.activityTaskScheduledEventAttributes)
       .filter((a) => a?.activityType?.name === 'retrieveMetadata')
       .map((a) => JSON.parse(Buffer.from(a!.input!.payloads![0].data!).toString()) as { rateLimitStreak?: number });
     expect(listings.map((input) => input.rateLimitStreak)).toEqual([undefined, 1, ...listings.slice(2).map(() => undefined)]);
@@ -75,7 +84,8 @@ describe('durability on a real Temporal dev server', () => {
     for (let i = 1; i <= 10; i++) await source.put(`d${String(i).padStart(2, '0')}`, { title: `Doc ${i}`, content: `content ${i}` });
     const worker = await h.startWorker();
     const handle = await h.startSync({
-      connector: 'sample', userId: 'crash',
+      connector: 'sample',
+      userId: 'crash',
       config: { sourceDir: source.dir, pageSize: 2, listDelayMs: 400 },
       options: { syncIntervalSeconds: 3600 },
     });
@@ -113,7 +123,9 @@ describe('durability on a real Temporal dev server', () => {
     await source.rateLimitNextCalls(1, 3_000, 'retrieveData');
     const worker = await h.startWorker();
     const handle = await h.startSync({
-      connector: 'sample', userId: 'hold', config: { sourceDir: source.dir, pageSize: 8 },
+      connector: 'sample',
+      userId: 'hold',
+      config: { sourceDir: source.dir, pageSize: 8 },
       options: { syncIntervalSeconds: 3600, maxInFlight: 2, batchSize: 1 }, // a child per document
     });
     const held = await eventually(async () => {
@@ -148,7 +160,9 @@ describe('durability on a real Temporal dev server', () => {
     for (let i = 1; i <= 6; i++) await source.put(`m${i}`, { title: `M${i}`, content: `meta ${i}` });
     const worker = await h.startWorker();
     const handle = await h.startSync({
-      connector: 'sample', userId: 'meta', config: { sourceDir: source.dir, pageSize: 4 },
+      connector: 'sample',
+      userId: 'meta',
+      config: { sourceDir: source.dir, pageSize: 4 },
       options: { syncIntervalSeconds: 3600, fetchContent: false },
     });
     const done = await eventually(async () => {
@@ -159,8 +173,8 @@ describe('durability on a real Temporal dev server', () => {
     const rows = await documents(h.pool, 'sample', 'meta');
     expect([...rows.values()].map((r) => r.status)).toEqual(Array(6).fill('pending'));
     expect((await source.calls()).filter((c) => c.op === 'retrieveData')).toHaveLength(0);
-    const history = (await handle.fetchHistory()).events!
-      .flatMap((e) => e.activityTaskCompletedEventAttributes?.result?.payloads ?? [])
+    const history = (await handle.fetchHistory())
+      .events!.flatMap((e) => e.activityTaskCompletedEventAttributes?.result?.payloads ?? [])
       .map((p) => Buffer.from(p.data!).toString('utf8'))
       .join('\n');
     expect(history).toContain('"toFetch":[]');
@@ -175,7 +189,8 @@ describe('durability on a real Temporal dev server', () => {
     const worker = await h.startWorker();
     const maxHistoryEvents = 250;
     const handle = await h.startSync({
-      connector: 'sample', userId: 'events',
+      connector: 'sample',
+      userId: 'events',
       config: { sourceDir: source.dir, pageSize: 10 },
       options: { syncIntervalSeconds: 3600, maxInFlight: 4, maxHistoryEvents, batchSize: 1 }, // children cost the most events
     });
@@ -205,7 +220,8 @@ describe('durability on a real Temporal dev server', () => {
     for (let i = 1; i <= 9; i++) await source.put(`n${i}`, { title: `N${i}`, content: `note ${i}` });
     const worker = await h.startWorker();
     const handle = await h.startSync({
-      connector: 'sample', userId: 'can',
+      connector: 'sample',
+      userId: 'can',
       config: { sourceDir: source.dir, pageSize: 2 },
       options: { syncIntervalSeconds: 3600, pagesPerRun: 2, maxInFlight: 3 },
     });
@@ -217,7 +233,9 @@ describe('durability on a real Temporal dev server', () => {
       return s.phase === 'idle' && s.counters.fetched === 9 && s;
     }).catch(async (err) => {
       const hist = await handle.fetchHistory();
-      const fails = hist.events!.filter((e) => e.workflowTaskFailedEventAttributes).map((e) => e.workflowTaskFailedEventAttributes!.failure?.message);
+      const fails = hist
+        .events!.filter((e) => e.workflowTaskFailedEventAttributes)
+        .map((e) => e.workflowTaskFailedEventAttributes!.failure?.message);
       throw new Error(`${err.message}; last status ${JSON.stringify(lastSeen)}; task failures ${JSON.stringify(fails.slice(0, 2))}`);
     });
     expect(done.runsSoFar).toBeGreaterThanOrEqual(2);

@@ -52,7 +52,12 @@ describe('sample connector: the four demo stages', () => {
     expect(rows.get('doc-1')!.deleted_at).toBeNull();
     const feed = await changes(h.pool, 'sample', 'alice');
     expect(feed.filter((c) => c.kind === 'delete').map((c) => c.external_id)).toEqual(['doc-2']);
-    expect(feed.filter((c) => c.kind === 'upsert').map((c) => c.external_id).sort()).toEqual(['doc-1', 'doc-2', 'doc-3']);
+    expect(
+      feed
+        .filter((c) => c.kind === 'upsert')
+        .map((c) => c.external_id)
+        .sort(),
+    ).toEqual(['doc-1', 'doc-2', 'doc-3']);
 
     // Stage 4: the source rate-limits; the workflow sleeps durably until retryAt, then finishes.
     // Long enough that a busy machine still sees the wait before it ends.

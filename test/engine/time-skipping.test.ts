@@ -60,7 +60,9 @@ describe('time-skipping: an hour-long rate limit', () => {
       env.client.workflow.execute('syncUser', {
         taskQueue: 'timeskip',
         workflowId: 'sync/sample/sleeper',
-        args: [{ connector: 'sample', userId: 'sleeper', config: { sourceDir: source.dir }, options: { once: true, searchAttributes: false } }],
+        args: [
+          { connector: 'sample', userId: 'sleeper', config: { sourceDir: source.dir }, options: { once: true, searchAttributes: false } },
+        ],
       }) as Promise<SyncUserResult>,
     );
     const realSeconds = (Date.now() - started) / 1000;
@@ -68,7 +70,9 @@ describe('time-skipping: an hour-long rate limit', () => {
     expect(realSeconds).toBeLessThan(600); // an hour of workflow time, skipped
 
     const history = await env.client.workflow.getHandle('sync/sample/sleeper').fetchHistory();
-    const timers = history.events!.filter((e) => e.timerStartedEventAttributes).map((e) => Number(e.timerStartedEventAttributes!.startToFireTimeout!.seconds));
+    const timers = history
+      .events!.filter((e) => e.timerStartedEventAttributes)
+      .map((e) => Number(e.timerStartedEventAttributes!.startToFireTimeout!.seconds));
     expect(Math.max(...timers)).toBeGreaterThan(3_500);
     const calls = await source.calls();
     expect(calls.map((c) => c.outcome)).toEqual(['rate-limited', 'ok', 'ok']); // listing refused, listing, download

@@ -49,10 +49,39 @@ describe('worker process + temporal CLI', () => {
     const source = newSampleSource();
     await seedThreeDocs(source);
     const cli = temporalCliPath();
-    const input = JSON.stringify({ connector: 'sample', userId: 'alice', config: { sourceDir: source.dir, pageSize: 50 }, options: { syncIntervalSeconds: 600 } });
-    await exec(cli, ['workflow', 'start', '--address', address, '--type', 'syncUser', '--task-queue', taskQueue, '--workflow-id', `sync/sample/alice-${taskQueue}`, '--input', input]);
+    const input = JSON.stringify({
+      connector: 'sample',
+      userId: 'alice',
+      config: { sourceDir: source.dir, pageSize: 50 },
+      options: { syncIntervalSeconds: 600 },
+    });
+    await exec(cli, [
+      'workflow',
+      'start',
+      '--address',
+      address,
+      '--type',
+      'syncUser',
+      '--task-queue',
+      taskQueue,
+      '--workflow-id',
+      `sync/sample/alice-${taskQueue}`,
+      '--input',
+      input,
+    ]);
     const status = await eventually(async () => {
-      const { stdout } = await exec(cli, ['workflow', 'query', '--address', address, '--workflow-id', `sync/sample/alice-${taskQueue}`, '--name', 'status', '--output', 'json']);
+      const { stdout } = await exec(cli, [
+        'workflow',
+        'query',
+        '--address',
+        address,
+        '--workflow-id',
+        `sync/sample/alice-${taskQueue}`,
+        '--name',
+        'status',
+        '--output',
+        'json',
+      ]);
       const parsed = JSON.parse(stdout);
       const s = parsed.queryResult?.[0] ?? parsed.result?.[0] ?? parsed;
       return s.phase === 'idle' && s.counters?.fetched === 3 && s;

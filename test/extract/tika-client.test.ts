@@ -42,10 +42,12 @@ afterEach(() => {
   delete process.env.TIKA_URL;
 });
 
-const text = (status: number, body: string): Reply => (res) => {
-  res.writeHead(status, { 'content-type': 'text/plain; charset=UTF-8' });
-  res.end(body);
-};
+const text =
+  (status: number, body: string): Reply =>
+  (res) => {
+    res.writeHead(status, { 'content-type': 'text/plain; charset=UTF-8' });
+    res.end(body);
+  };
 
 describe('Tika client', () => {
   it('given TIKA_URL, extractText streams the file to PUT /tika and returns the text', async () => {
@@ -98,9 +100,9 @@ describe('Tika client', () => {
 
   it('given HTTP 503, the error is transient', async () => {
     reply = text(503, 'busy');
-    await expect(
-      extractText(fixturePath('report.pdf'), 'application/pdf', { maxTextBytes: 100, tikaUrl: url }),
-    ).rejects.toThrow(TransientError);
+    await expect(extractText(fixturePath('report.pdf'), 'application/pdf', { maxTextBytes: 100, tikaUrl: url })).rejects.toThrow(
+      TransientError,
+    );
   });
 
   it('given a Tika that never answers, the timeout fails the call naming Tika', async () => {

@@ -24,7 +24,12 @@ function fixtureFolder(): string {
 
 async function syncFolder(h: Harness, userId: string, root: string): Promise<{ sync: ConformanceSync; engine: ConformanceEngine }> {
   const engine = conformanceEngine(h);
-  const sync = await engine.startSync({ connector: 'filesystem', userId, config: { root, pageSize: 5 }, options: { syncIntervalSeconds: 3600, docMaxAttempts: 2 } });
+  const sync = await engine.startSync({
+    connector: 'filesystem',
+    userId,
+    config: { root, pageSize: 5 },
+    options: { syncIntervalSeconds: 3600, docMaxAttempts: 2 },
+  });
   return { sync, engine };
 }
 
@@ -45,10 +50,18 @@ for (const mode of ['built-in extractors', 'Apache Tika'] as const) {
       const userId = mode === 'Apache Tika' ? 'fs-tika' : 'fs-builtin';
       const { sync } = await syncFolder(h, userId, fixtureFolder());
       const total = TEXT_FIXTURES.length + FAILING_FIXTURES.length + 3; // + bomb, huge, empty
-      const first = await waitForStatus(sync, (s) => s.phase === 'idle' && s.inFlight === 0 &&
-        s.counters.fetched + s.counters.skipped + s.counters.failed + s.counters.unchanged === total, 120_000);
+      const first = await waitForStatus(
+        sync,
+        (s) =>
+          s.phase === 'idle' &&
+          s.inFlight === 0 &&
+          s.counters.fetched + s.counters.skipped + s.counters.failed + s.counters.unchanged === total,
+        120_000,
+      );
       const rows = await documents(h.pool, 'filesystem', userId);
-      expect([...rows.keys()].sort(), JSON.stringify([...rows.values()].map((r) => [r.external_id, r.status, r.error]))).toHaveLength(total);
+      expect([...rows.keys()].sort(), JSON.stringify([...rows.values()].map((r) => [r.external_id, r.status, r.error]))).toHaveLength(
+        total,
+      );
       for (const fixture of TEXT_FIXTURES) {
         const row = rows.get(fixture.file)!;
         expect(row.status, `${fixture.file}: ${row.error}`).toBe('fetched');

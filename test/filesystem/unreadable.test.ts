@@ -59,6 +59,8 @@ describe('unreadable content', () => {
     const report = await readAsUnprivileged('public.txt');
     expect(report.listed).toEqual(['public.txt']);
     expect(report.error).toBeUndefined();
-    expect(report.warnings).toEqual([expect.objectContaining({ path: 'private', reason: expect.stringMatching(/not readable \(EACCES\)/) })]);
+    expect(report.warnings).toEqual([
+      expect.objectContaining({ path: 'private', reason: expect.stringMatching(/not readable \(EACCES\)/) }),
+    ]);
   });
 });

@@ -50,7 +50,10 @@ defineConformanceSuite(
       return {
         ...googleSource(
           fake,
-          { listing: ['drive.changes.list', 'drive.files.list', 'drive.changes.getStartPageToken'], download: ['drive.files.get', 'drive.files.export'] },
+          {
+            listing: ['drive.changes.list', 'drive.files.list', 'drive.changes.getStartPageToken'],
+            download: ['drive.files.get', 'drive.files.export'],
+          },
           { listing: 'drive.changes.list', download: 'drive.files.get' },
         ),
         add: async (name, content) => void ids.set(name, fake.drive.addFile({ name, content, mimeType: 'text/plain' })),

@@ -124,7 +124,10 @@ describe('gdrive incremental sync', () => {
     fake.drive.modifyFile(ids.c, '2');
     fake.drive.modifyFile(ids.d, '3');
     const { pages } = await syncUntilCaughtUp(connector, ctx, milestone);
-    expect(pages.map((p) => [p.upserts.length, p.hasMore])).toEqual([[2, true], [1, false]]);
+    expect(pages.map((p) => [p.upserts.length, p.hasMore])).toEqual([
+      [2, true],
+      [1, false],
+    ]);
     expect(fake.counts()).toEqual({ 'drive.changes.list': 2 });
   });
 

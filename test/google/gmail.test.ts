@@ -46,7 +46,11 @@ describe('gmail first sync', () => {
       'gmail.messages.list',
     ]);
     expect(fake.requests[1].query).toMatchObject({ maxResults: '2' });
-    expect(pages.map((p) => [p.upserts.length, p.hasMore])).toEqual([[2, true], [2, true], [1, false]]);
+    expect(pages.map((p) => [p.upserts.length, p.hasMore])).toEqual([
+      [2, true],
+      [2, true],
+      [1, false],
+    ]);
     expect(pages[0].milestone).toEqual({ phase: 'list', startHistoryId, pageToken: expect.any(String) });
     expect(milestone).toEqual({ phase: 'history', historyId: startHistoryId });
     const docs = pages.flatMap((p) => p.upserts);
@@ -116,7 +120,10 @@ describe('gmail incremental sync', () => {
     const milestone = await synced(ctx);
     for (const s of ['x', 'y', 'z']) fake.gmail.addMessage({ subject: s });
     const { pages } = await syncUntilCaughtUp(connector, ctx, milestone);
-    expect(pages.map((p) => [p.upserts.length, p.hasMore])).toEqual([[2, true], [1, false]]);
+    expect(pages.map((p) => [p.upserts.length, p.hasMore])).toEqual([
+      [2, true],
+      [1, false],
+    ]);
     expect(pages[0].milestone).toMatchObject({ historyId: (milestone as { historyId: string }).historyId, pageToken: expect.any(String) });
     expect(fake.counts()).toEqual({ 'gmail.history.list': 2 });
   });
@@ -159,7 +166,11 @@ describe('gmail quota and failures', () => {
     const ctx = context();
     const milestone = await synced(ctx);
     const at = new Date(Date.now() + 300_000);
-    fake.failNext('gmail.history.list', { status: 429, reason: 'rateLimitExceeded', message: `User-rate limit exceeded.  Retry after ${at.toISOString()}` });
+    fake.failNext('gmail.history.list', {
+      status: 429,
+      reason: 'rateLimitExceeded',
+      message: `User-rate limit exceeded.  Retry after ${at.toISOString()}`,
+    });
     const told = (await failureOf(connector.retrieveMetadata(ctx, milestone))) as RateLimitError;
     expect(told.retryAt.getTime()).toBe(at.getTime());
 
@@ -179,7 +190,10 @@ describe('gmail quota and failures', () => {
 
 describe('gmail retrieveData', () => {
   it('returns the raw RFC 822 message, base64url-decoded', async () => {
-    const raw = Buffer.from('Subject: caf\u00e9 \u2615\r\nContent-Type: text/plain; charset=UTF-8\r\n\r\n\u00ff\u00fe binary-ish ???>>>\r\n', 'utf8');
+    const raw = Buffer.from(
+      'Subject: caf\u00e9 \u2615\r\nContent-Type: text/plain; charset=UTF-8\r\n\r\n\u00ff\u00fe binary-ish ???>>>\r\n',
+      'utf8',
+    );
     const id = fake.gmail.addMessage({ subject: 'ignored', raw });
     const result = await connector.retrieveData(context(), { externalId: id, title: id, version: '1' });
     expect(result.mimeType).toBe('message/rfc822');

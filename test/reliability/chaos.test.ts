@@ -8,9 +8,18 @@ import { formatReport } from '../../scripts/chaos/report.js';
 describe('chaos: crashes and restarts during a Dropbox sync', () => {
   it('given 2 worker kill -9s, a Temporal restart and a Postgres restart, every document arrives exactly once', async () => {
     const report = await runChaos({
-      docs: 200, kills: 2, restartTemporal: true, restartPostgres: true, pageSize: 40, maxInFlight: 20,
-      storm: { every: 3, times: 3, retryAfterSeconds: 1 }, schedule: 'burst', burstGapMs: 1000,
-      seed: 7, timeoutMs: 170_000, log: () => undefined,
+      docs: 200,
+      kills: 2,
+      restartTemporal: true,
+      restartPostgres: true,
+      pageSize: 40,
+      maxInFlight: 20,
+      storm: { every: 3, times: 3, retryAfterSeconds: 1 },
+      schedule: 'burst',
+      burstGapMs: 1000,
+      seed: 7,
+      timeoutMs: 170_000,
+      log: () => undefined,
     });
     console.log(formatReport(report));
     expect(report.failures).toEqual([]);

@@ -9,7 +9,12 @@ const configSchema = z.object({
 });
 type Config = z.infer<typeof configSchema>;
 
-const doc = (externalId: string, version: string): DocMetadata => ({ externalId, title: `${externalId}.txt`, mimeType: 'text/plain', version });
+const doc = (externalId: string, version: string): DocMetadata => ({
+  externalId,
+  title: `${externalId}.txt`,
+  mimeType: 'text/plain',
+  version,
+});
 
 export class HostileConnector implements Connector<Config> {
   readonly name = 'hostile';

@@ -24,7 +24,9 @@ describe('poison documents', () => {
     await seedThreeDocs(source);
     await source.failRetrieval(poisonId, message);
     const handle = await h.startSync({
-      connector: 'sample', userId, config: { sourceDir: source.dir, pageSize: 10 },
+      connector: 'sample',
+      userId,
+      config: { sourceDir: source.dir, pageSize: 10 },
       options: { syncIntervalSeconds: 3600, docMaxAttempts },
     });
     return { source, handle };
@@ -86,10 +88,16 @@ describe('poison documents', () => {
     await source.failRetrieval('doc-3', null);
 
     const env = {
-      ...process.env, TEMPORAL_ADDRESS: h.address, TEMPORAL_NAMESPACE: h.namespace, DOCSYNC_TASK_QUEUE: h.taskQueue,
-      DATABASE_URL: h.databaseUrl, DOCSYNC_SECRET_KEY: TEST_SECRET_KEY, DOCSYNC_HOME: path.join(source.dir, '.docsync'),
+      ...process.env,
+      TEMPORAL_ADDRESS: h.address,
+      TEMPORAL_NAMESPACE: h.namespace,
+      DOCSYNC_TASK_QUEUE: h.taskQueue,
+      DATABASE_URL: h.databaseUrl,
+      DOCSYNC_SECRET_KEY: TEST_SECRET_KEY,
+      DOCSYNC_HOME: path.join(source.dir, '.docsync'),
     };
-    const cli = (...args: string[]) => promisify(execFile)(process.execPath, [path.join(ROOT, 'bin', 'docsync.mjs'), ...args], { env, timeout: 60_000 });
+    const cli = (...args: string[]) =>
+      promisify(execFile)(process.execPath, [path.join(ROOT, 'bin', 'docsync.mjs'), ...args], { env, timeout: 60_000 });
     const { stdout } = await cli('docs', 'retry', 'sample', 'retrycli', 'doc-3');
     expect(stdout).toContain('queued doc-3 for retry');
     expect(stdout).toContain('sent syncNow');
@@ -99,7 +107,10 @@ describe('poison documents', () => {
     });
     expect(fetched.text).toContain('water the plants');
 
-    const missing = await cli('docs', 'retry', 'sample', 'retrycli', 'no-such-doc').then(() => undefined, (e: { code: number; stderr: string }) => e);
+    const missing = await cli('docs', 'retry', 'sample', 'retrycli', 'no-such-doc').then(
+      () => undefined,
+      (e: { code: number; stderr: string }) => e,
+    );
     expect(missing?.code).toBe(4);
     expect(missing?.stderr).toContain('no live document "no-such-doc" for sample/retrycli');
     await signalSync(handle, 'cancel');

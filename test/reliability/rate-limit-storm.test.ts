@@ -35,18 +35,29 @@ describe('rate-limit storm on a real Temporal + Postgres', () => {
     fake.inject('/2/files/list_folder/continue', rateLimit, { every: 3, times: 1 });
     // Downloads that take a while, so how many run at once is visible at the fake.
     fake.inject('/2/files/download', { kind: 'slow', delayMs: 150 }, { times: Number.POSITIVE_INFINITY });
-    const ref = await h.credentials.save('dropbox', 'storm', { appKey: fake.appKey, appSecret: fake.appSecret, refreshToken: fake.refreshToken });
+    const ref = await h.credentials.save('dropbox', 'storm', {
+      appKey: fake.appKey,
+      appSecret: fake.appSecret,
+      refreshToken: fake.refreshToken,
+    });
     const handle = await h.startSync({
-      connector: 'dropbox', userId: 'storm', credentialRef: ref,
-      config: { apiBaseUrl: fakeUrl, pageSize: 10 }, options: { syncIntervalSeconds: 3600, maxInFlight: WINDOW },
+      connector: 'dropbox',
+      userId: 'storm',
+      credentialRef: ref,
+      config: { apiBaseUrl: fakeUrl, pageSize: 10 },
+      options: { syncIntervalSeconds: 3600, maxInFlight: WINDOW },
     });
 
     const limited: SyncStatus[] = [];
-    const done = await eventually(async () => {
-      const s = await h.status(handle);
-      if (s.phase === 'rate-limited') limited.push(s);
-      return s.phase === 'idle' && s.inFlight === 0 && s.counters.fetched === FILES && s;
-    }, 90_000, 100);
+    const done = await eventually(
+      async () => {
+        const s = await h.status(handle);
+        if (s.phase === 'rate-limited') limited.push(s);
+        return s.phase === 'idle' && s.inFlight === 0 && s.counters.fetched === FILES && s;
+      },
+      90_000,
+      100,
+    );
 
     const report = requestsInsideWaits(fake.requests);
     const after = concurrencyAfterWaits(fake.requests, report.waits);

@@ -47,7 +47,10 @@ function parseJsonOutput(stdout: string): unknown[] {
     const value = JSON.parse(stdout) as unknown;
     return Array.isArray(value) ? value : [value];
   } catch {
-    return stdout.split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as unknown);
+    return stdout
+      .split('\n')
+      .filter((l) => l.trim())
+      .map((l) => JSON.parse(l) as unknown);
   }
 }
 
@@ -82,21 +85,30 @@ describe('secrets never leak', () => {
     const echo = `proxy echo: Authorization: Bearer ${initialToken} client_secret=${fake.appSecret}&refresh_token=${fake.refreshToken}`;
     fake.inject('/2/files/download', { kind: 'server-error', status: 500, text: echo }, { times: 2 });
     const credentialRef = await h.credentials.save('dropbox', 'sam', {
-      appKey: fake.appKey, appSecret: fake.appSecret, refreshToken: fake.refreshToken,
-      accessToken: initialToken, accessTokenExpiresAt: new Date(Date.now() + 4 * 3600_000).toISOString(),
+      appKey: fake.appKey,
+      appSecret: fake.appSecret,
+      refreshToken: fake.refreshToken,
+      accessToken: initialToken,
+      accessTokenExpiresAt: new Date(Date.now() + 4 * 3600_000).toISOString(),
     });
     const handle = await h.startSync({
-      connector: 'dropbox', userId: 'sam', credentialRef, config: { apiBaseUrl: fakeUrl, pageSize: 2 },
+      connector: 'dropbox',
+      userId: 'sam',
+      credentialRef,
+      config: { apiBaseUrl: fakeUrl, pageSize: 2 },
       // One child at a time, no batches: the two echoing errors then both hit the first document.
       options: { syncIntervalSeconds: 3600, docMaxAttempts: 2, maxInFlight: 1, batchSize: 1 },
     });
     let last: SyncStatus | undefined;
-    const when = (check: (s: SyncStatus) => boolean) => eventually(async () => {
-      const s = (last = await h.status(handle));
-      return check(s) && s;
-    }, 90_000).catch((err: Error) => {
-      throw new Error(`${err.message}; last status: ${JSON.stringify(last)}; requests: ${fake.requests.map((r) => `${r.route}:${r.status}`).join(" ")}`);
-    });
+    const when = (check: (s: SyncStatus) => boolean) =>
+      eventually(async () => {
+        const s = (last = await h.status(handle));
+        return check(s) && s;
+      }, 90_000).catch((err: Error) => {
+        throw new Error(
+          `${err.message}; last status: ${JSON.stringify(last)}; requests: ${fake.requests.map((r) => `${r.route}:${r.status}`).join(' ')}`,
+        );
+      });
     const first = await when((s) => s.phase === 'idle' && s.inFlight === 0 && s.counters.fetched === 3 && s.counters.failed === 1);
     const parked = (await h.pool.query("SELECT error FROM documents WHERE user_id = 'sam' AND status = 'failed'")).rows;
     expect(parked).toHaveLength(1);
@@ -121,12 +133,16 @@ describe('secrets never leak', () => {
     // Every workflow of this run, every run of each, through the real temporal CLI.
     type Listed = { execution: { workflowId: string; runId: string }; status: string };
     // Visibility lags behind: wait until the closed sync workflow and all its document children are listed.
-    const executions = await eventually(async () => {
-      const all = parseJsonOutput(await temporal('workflow', 'list', '--query', `TaskQueue = '${h.taskQueue}'`)) as Listed[];
-      const docs = all.filter((e) => e.execution.workflowId.startsWith('doc/dropbox/sam/'));
-      const sync = all.find((e) => e.execution.workflowId === handle.workflowId && !/RUNNING/.test(e.status));
-      return docs.length >= 6 && sync && all;
-    }, 30_000, 500);
+    const executions = await eventually(
+      async () => {
+        const all = parseJsonOutput(await temporal('workflow', 'list', '--query', `TaskQueue = '${h.taskQueue}'`)) as Listed[];
+        const docs = all.filter((e) => e.execution.workflowId.startsWith('doc/dropbox/sam/'));
+        const sync = all.find((e) => e.execution.workflowId === handle.workflowId && !/RUNNING/.test(e.status));
+        return docs.length >= 6 && sync && all;
+      },
+      30_000,
+      500,
+    );
     const histories: string[] = [];
     for (const { execution } of executions) {
       histories.push(await temporal('workflow', 'show', '--workflow-id', execution.workflowId, '--run-id', execution.runId));
@@ -142,7 +158,7 @@ describe('secrets never leak', () => {
       'decoded history payloads': decoded,
       'worker logs': logLines.join(''),
       'documents.error': await db("SELECT external_id, error FROM documents WHERE user_id = 'sam'"),
-      'sync_runs': await db("SELECT * FROM sync_runs WHERE user_id = 'sam'"),
+      sync_runs: await db("SELECT * FROM sync_runs WHERE user_id = 'sam'"),
       'credentials.ciphertext': await db("SELECT ciphertext FROM credentials WHERE user_id = 'sam'"),
     };
     expect(logLines.length).toBeGreaterThanOrEqual(6); // pages stored, refreshes, the parked document

@@ -38,11 +38,17 @@ describe('change feed', () => {
     const cursor = Math.max(0, ...(await readFeed(h, 0)).map((c) => Number(c.seq)));
 
     let contentDone = false;
-    content = markFetched(h.pool, key, 'a', { version: '1', sha256: 'f'.repeat(64), size: 1, mimeType: 'text/plain', text: 'x', truncated: false })
-      .then((changed) => {
-        contentDone = true;
-        return changed;
-      });
+    content = markFetched(h.pool, key, 'a', {
+      version: '1',
+      sha256: 'f'.repeat(64),
+      size: 1,
+      mimeType: 'text/plain',
+      text: 'x',
+      truncated: false,
+    }).then((changed) => {
+      contentDone = true;
+      return changed;
+    });
     // Give the document write every chance to commit; it must wait for the page instead.
     await new Promise((r) => setTimeout(r, 500));
     expect(contentDone).toBe(false);

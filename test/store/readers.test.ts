@@ -3,7 +3,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/core/errors.js';
 import {
-  appendChanges, countChanges, DEFAULT_CHANGES_PER_READ, inChangeFeedTransaction, latestChangeSeq, MAX_CHANGES_PER_READ, readChanges,
+  appendChanges,
+  countChanges,
+  DEFAULT_CHANGES_PER_READ,
+  inChangeFeedTransaction,
+  latestChangeSeq,
+  MAX_CHANGES_PER_READ,
+  readChanges,
 } from '../../src/store/changes.js';
 import { latestCredentialRefFor } from '../../src/store/credentials.js';
 import { applyMetadataPage, listDocuments, listedSizes, markFetched, markSkipped } from '../../src/store/documents.js';
@@ -31,9 +37,21 @@ describe('store readers', () => {
 
     const all = await readChanges(h.pool, { since: start });
     expect(all.map((c) => `${c.userId}:${c.externalId}:${c.kind}`)).toEqual([
-      'r-alice:a1:upsert', 'r-alice:a2:upsert', 'r-bob:b1:upsert', 'r-alice:a1:content', 'r-alice:a2:delete',
+      'r-alice:a1:upsert',
+      'r-alice:a2:upsert',
+      'r-bob:b1:upsert',
+      'r-alice:a1:content',
+      'r-alice:a2:delete',
     ]);
-    expect(all[0]).toEqual({ seq: expect.stringMatching(/^\d+$/), connector: 'sample', userId: 'r-alice', externalId: 'a1', kind: 'upsert', version: '1', at: expect.any(Date) });
+    expect(all[0]).toEqual({
+      seq: expect.stringMatching(/^\d+$/),
+      connector: 'sample',
+      userId: 'r-alice',
+      externalId: 'a1',
+      kind: 'upsert',
+      version: '1',
+      at: expect.any(Date),
+    });
     expect(all.map((c) => BigInt(c.seq))).toEqual(all.map((c) => BigInt(c.seq)).sort((x, y) => (x < y ? -1 : 1)));
     expect(await latestChangeSeq(h.pool)).toBe(all.at(-1)!.seq);
 
@@ -70,7 +88,11 @@ describe('store readers', () => {
   it('given more rows than the maximum, one read returns the default, or at most the maximum however many are asked for', async () => {
     const key = { connector: 'sample', userId: 'r-many' };
     const start = await latestChangeSeq(h.pool);
-    const rows = Array.from({ length: MAX_CHANGES_PER_READ + 5 }, (_, i) => ({ externalId: `m${i}`, kind: 'upsert' as const, version: '1' }));
+    const rows = Array.from({ length: MAX_CHANGES_PER_READ + 5 }, (_, i) => ({
+      externalId: `m${i}`,
+      kind: 'upsert' as const,
+      version: '1',
+    }));
     await inChangeFeedTransaction(h.pool, (client) => appendChanges(client, key, rows));
     expect(await readChanges(h.pool, { since: start, ...key })).toHaveLength(DEFAULT_CHANGES_PER_READ);
     const most = await readChanges(h.pool, { since: start, ...key, limit: MAX_CHANGES_PER_READ * 10 });
@@ -98,7 +120,11 @@ describe('store readers', () => {
     await markSkipped(h.pool, key, 'd2', '1', 'unsupported type');
 
     const summaries = await listDocuments(h.pool, key);
-    expect(summaries.map((r) => [r.external_id, r.status])).toEqual([['d1', 'fetched'], ['d2', 'skipped'], ['d3', 'pending']]);
+    expect(summaries.map((r) => [r.external_id, r.status])).toEqual([
+      ['d1', 'fetched'],
+      ['d2', 'skipped'],
+      ['d3', 'pending'],
+    ]);
     expect(summaries[0]).not.toHaveProperty('text');
     expect(summaries[0]).toMatchObject({ title: 'Title d1', size: '10', version: '1', updated_at: expect.any(Date) });
 
@@ -113,7 +139,11 @@ describe('store readers', () => {
     const key = { connector: 'sample', userId: 'r-sizes' };
     await applyMetadataPage(h.pool, { ...key, upserts: [doc('s1', 1234), doc('s2'), doc('s3', 0)], deletes: [] });
     const sizes = await listedSizes(h.pool, key, ['s1', 's2', 's3', 'unknown']);
-    expect([...sizes.entries()].sort()).toEqual([['s1', 1234], ['s2', null], ['s3', 0]]);
+    expect([...sizes.entries()].sort()).toEqual([
+      ['s1', 1234],
+      ['s2', null],
+      ['s3', 0],
+    ]);
     expect((await listedSizes(h.pool, { connector: 'sample', userId: 'r-other' }, ['s1'])).size).toBe(0);
     expect((await listedSizes(h.pool, key, [])).size).toBe(0);
   });
@@ -136,7 +166,10 @@ describe('store readers', () => {
     await h.pool.query("UPDATE sync_runs SET started_at = now() - (interval '1 minute' * (4 - substr(id, 5)::int)) WHERE id LIKE 'run-_'");
 
     const runs = await listSyncRuns(h.pool, { connector: 'sample', userId: 'r-runs' });
-    expect(runs.map((r) => [r.id, r.outcome, r.upserts])).toEqual([['run-2', 'running', 2], ['run-1', 'completed', 2]]);
+    expect(runs.map((r) => [r.id, r.outcome, r.upserts])).toEqual([
+      ['run-2', 'running', 2],
+      ['run-1', 'completed', 2],
+    ]);
     expect((await listSyncRuns(h.pool, { userId: 'r-runs', limit: 2 })).map((r) => r.id)).toEqual(['run-3', 'run-2']);
     expect(await listSyncRuns(h.pool, { connector: 'gmail' })).toEqual([]);
   });

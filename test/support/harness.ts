@@ -28,7 +28,10 @@ export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
 }
 
 const quietBundlerLogger = {
-  trace() {}, debug() {}, info() {}, warn() {},
+  trace() {},
+  debug() {},
+  info() {},
+  warn() {},
   error: (message: string, meta?: unknown) => console.error(message, meta),
   log() {},
 };
@@ -63,14 +66,27 @@ export async function createHarness(name: string): Promise<Harness> {
   const blobDir = mkdtempSync(path.join(os.tmpdir(), 'docsync-blobs-'));
   const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const engine = await createEngine({
-    databaseUrl, address, namespace, taskQueue, blobDir, logger,
+    databaseUrl,
+    address,
+    namespace,
+    taskQueue,
+    blobDir,
+    logger,
     secretKey: TEST_SECRET_KEY,
     worker: { shutdownGraceTime: '10 seconds' },
   });
   const { pool, client, credentials } = engine;
 
   const harness: Harness = {
-    pool, databaseUrl, client, taskQueue, namespace, address, blobDir, credentials, logger,
+    pool,
+    databaseUrl,
+    client,
+    taskQueue,
+    namespace,
+    address,
+    blobDir,
+    credentials,
+    logger,
     async startWorker(overrides = {}) {
       const handle = await engine.startWorker({ workflowBundle: await workflowBundle(), ...overrides });
       // A failing assertion must not leave this worker polling the queue for the next test.

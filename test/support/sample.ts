@@ -21,7 +21,11 @@ export async function documents(pool: Pool, connector: string, userId: string): 
 }
 
 /** The user's whole change feed in seq order, read page by page as a consumer would. */
-export async function changes(pool: Pool, connector: string, userId: string): Promise<{ seq: string; external_id: string; kind: Change['kind']; version: string | null }[]> {
+export async function changes(
+  pool: Pool,
+  connector: string,
+  userId: string,
+): Promise<{ seq: string; external_id: string; kind: Change['kind']; version: string | null }[]> {
   const feed: Change[] = [];
   for (;;) {
     const page = await readChanges(pool, { since: feed.at(-1)?.seq ?? 0, connector, userId, limit: MAX_CHANGES_PER_READ });

@@ -36,7 +36,8 @@ export function registerCodecServerCommand(program: Command): void {
     .option('--origin <url>', 'the Web UI origin allowed to call it', 'http://localhost:8233')
     .action(async (flags: { port: string; origin: string }) => {
       const codec = payloadCodecFromEnv();
-      if (!codec) throw new CliError('DOCSYNC_PAYLOAD_KEY is not set: the codec server decrypts with the workers\' payload key', EXIT.config);
+      if (!codec)
+        throw new CliError("DOCSYNC_PAYLOAD_KEY is not set: the codec server decrypts with the workers' payload key", EXIT.config);
       const server = http.createServer(handler(codec, flags.origin));
       await new Promise<void>((resolve, reject) => server.once('error', reject).listen(Number(flags.port), '127.0.0.1', resolve));
       console.log(`codec server on http://127.0.0.1:${(server.address() as { port: number }).port} (key ${codec.keyId}); Ctrl-C stops it`);

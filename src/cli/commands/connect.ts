@@ -26,7 +26,16 @@ export async function connect(connectorName: string, userId: string, configFile:
     config = parseConnectorConfig(connector, raw);
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
-    throw new CliError(`invalid config for ${connectorName}:\n${err.message.split(': ').slice(1).join(': ').split('; ').map((l) => `  - ${l}`).join('\n')}`, EXIT.config);
+    throw new CliError(
+      `invalid config for ${connectorName}:\n${err.message
+        .split(': ')
+        .slice(1)
+        .join(': ')
+        .split('; ')
+        .map((l) => `  - ${l}`)
+        .join('\n')}`,
+      EXIT.config,
+    );
   }
   const store = await credentialStore();
   if (connector.ping) {

@@ -15,9 +15,15 @@ export interface ScaffoldResult {
 
 export function scaffoldConnector(name: string, parentDir: string): ScaffoldResult {
   if (!/^[a-z][a-z0-9]*(-[a-z0-9]+)*$/.test(name)) {
-    throw new CliError(`connector name "${name}" must be lower-case letters and digits, words joined by "-" (e.g. "notion" or "my-wiki")`, EXIT.usage);
+    throw new CliError(
+      `connector name "${name}" must be lower-case letters and digits, words joined by "-" (e.g. "notion" or "my-wiki")`,
+      EXIT.usage,
+    );
   }
-  const pascal = name.split('-').map((w) => w[0].toUpperCase() + w.slice(1)).join('');
+  const pascal = name
+    .split('-')
+    .map((w) => w[0].toUpperCase() + w.slice(1))
+    .join('');
   const names = { __name__: name, __Pascal__: pascal, __camel__: pascal[0].toLowerCase() + pascal.slice(1) };
   const dir = path.resolve(parentDir, name);
   if (existsSync(dir)) throw new CliError(`${dir} already exists: pick another name or --dir`, EXIT.usage);

@@ -19,7 +19,8 @@ interface ScheduleFlags extends SyncFlags {
 }
 
 function scheduleSpec(flags: ScheduleFlags): { spec: ScheduleSpec; text: string } {
-  if (!!flags.every === !!flags.cron) throw new CliError('give exactly one of --every <duration> (e.g. 15m, 1h, 1d) or --cron "<expr>"', EXIT.usage);
+  if (!!flags.every === !!flags.cron)
+    throw new CliError('give exactly one of --every <duration> (e.g. 15m, 1h, 1d) or --cron "<expr>"', EXIT.usage);
   if (flags.every) {
     if (!/^\d+(s|m|h|d)$/.test(flags.every) || /^0+[smhd]$/.test(flags.every)) {
       throw new CliError(`--every must be a positive duration like 30s, 15m, 1h or 1d, got "${flags.every}"`, EXIT.usage);
@@ -63,7 +64,8 @@ async function withSchedule<T>(connector: string, userId: string, use: (id: stri
   try {
     return await use(id);
   } catch (err) {
-    if (err instanceof ScheduleNotFoundError) throw new CliError(`no schedule for connector "${connector}" and user "${userId}" (${id})`, EXIT.notFound);
+    if (err instanceof ScheduleNotFoundError)
+      throw new CliError(`no schedule for connector "${connector}" and user "${userId}" (${id})`, EXIT.notFound);
     throw err;
   }
 }
@@ -74,7 +76,15 @@ export async function listSchedules(): Promise<string> {
   for await (const s of client.schedule.list()) {
     if (!s.scheduleId.startsWith(PREFIX)) continue;
     const last = s.info.recentActions.at(-1)?.takenAt;
-    table.push([s.scheduleId, String(s.memo?.spec ?? ''), s.state.paused ? 'yes' : 'no', s.info.nextActionTimes[0]?.toISOString() ?? '', last?.toISOString() ?? ''].map(String));
+    table.push(
+      [
+        s.scheduleId,
+        String(s.memo?.spec ?? ''),
+        s.state.paused ? 'yes' : 'no',
+        s.info.nextActionTimes[0]?.toISOString() ?? '',
+        last?.toISOString() ?? '',
+      ].map(String),
+    );
   }
   return table.length ? table.toString() : 'no docsync schedules';
 }
@@ -90,21 +100,30 @@ export function registerScheduleCommands(program: Command): void {
     .option('--config <file>', 'JSON file with non-secret connector config (secrets: use `docsync connect`)')
     .option('--credential-ref <ref>', 'credential reference from `docsync connect` (default: the newest for this user)')
     .action(async (connector: string, user: string, flags: ScheduleFlags) => console.log(await createSchedule(connector, user, flags)));
-  schedule.command('list').description('docsync schedules with their next and last runs').action(async () => console.log(await listSchedules()));
+  schedule
+    .command('list')
+    .description('docsync schedules with their next and last runs')
+    .action(async () => console.log(await listSchedules()));
   schedule
     .command('trigger <connector> <user>')
     .description('run a schedule now')
     .action(async (connector: string, user: string) =>
-      console.log(await withSchedule(connector, user, async (id) => {
-        await (await temporalClient()).schedule.getHandle(id).trigger(ScheduleOverlapPolicy.SKIP);
-        return `triggered ${id}`;
-      })));
+      console.log(
+        await withSchedule(connector, user, async (id) => {
+          await (await temporalClient()).schedule.getHandle(id).trigger(ScheduleOverlapPolicy.SKIP);
+          return `triggered ${id}`;
+        }),
+      ),
+    );
   schedule
     .command('delete <connector> <user>')
     .description('delete a schedule (the running sync keeps running: `docsync cancel` stops it)')
     .action(async (connector: string, user: string) =>
-      console.log(await withSchedule(connector, user, async (id) => {
-        await (await temporalClient()).schedule.getHandle(id).delete();
-        return `deleted ${id}`;
-      })));
+      console.log(
+        await withSchedule(connector, user, async (id) => {
+          await (await temporalClient()).schedule.getHandle(id).delete();
+          return `deleted ${id}`;
+        }),
+      ),
+    );
 }

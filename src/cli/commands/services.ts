@@ -30,15 +30,26 @@ export function registerServiceCommands(program: Command): void {
     .action(async (flags: { uiPort: string; port: string }) => {
       // Settings read from the last run's dev.env point at services that are gone: start fresh ones.
       for (const key of devEnvKeys) delete process.env[key];
-      const [{ startPostgres }, { startTemporal }] = await Promise.all([import('../../devstack/postgres.js'), import('../../devstack/temporal.js')]);
+      const [{ startPostgres }, { startTemporal }] = await Promise.all([
+        import('../../devstack/postgres.js'),
+        import('../../devstack/temporal.js'),
+      ]);
       const home = path.dirname(DEV_ENV_FILE);
       mkdirSync(home, { recursive: true });
-      const temporal = await startTemporal({ ui: true, dbFile: path.join(home, 'temporal.db'), port: Number(flags.port), uiPort: Number(flags.uiPort) });
+      const temporal = await startTemporal({
+        ui: true,
+        dbFile: path.join(home, 'temporal.db'),
+        port: Number(flags.port),
+        uiPort: Number(flags.uiPort),
+      });
       const postgres = await startPostgres({ dataDir: path.join(home, 'pgdata') }).catch(async (err: unknown) => {
         await temporal.stop(); // else the server keeps this process (and the port) alive after the error
         if (!/Permission denied/.test((err as Error).message)) throw err;
         // As root, Postgres runs as the `postgres` user, which must be able to reach the data dir.
-        throw new CliError(`the postgres user cannot reach ${path.join(home, 'pgdata')}: make ${home} and its parent folders world-searchable (chmod o+x) or set DOCSYNC_HOME to such a folder`, EXIT.config);
+        throw new CliError(
+          `the postgres user cannot reach ${path.join(home, 'pgdata')}: make ${home} and its parent folders world-searchable (chmod o+x) or set DOCSYNC_HOME to such a folder`,
+          EXIT.config,
+        );
       });
       const env = {
         TEMPORAL_ADDRESS: temporal.address,
@@ -47,12 +58,19 @@ export function registerServiceCommands(program: Command): void {
         DOCSYNC_SECRET_KEY: process.env.DOCSYNC_SECRET_KEY ?? devSecretKey(home),
         DOCSYNC_BLOB_DIR: path.join(home, 'blobs'),
       };
-      writeFileSync(DEV_ENV_FILE, Object.entries(env).map(([k, v]) => `${k}=${v}`).join('\n') + '\n', { mode: 0o600 });
+      writeFileSync(
+        DEV_ENV_FILE,
+        Object.entries(env)
+          .map(([k, v]) => `${k}=${v}`)
+          .join('\n') + '\n',
+        { mode: 0o600 },
+      );
       Object.assign(process.env, env);
       console.log(`Temporal Web UI: ${temporal.uiUrl}`);
       console.log(`Temporal:        ${temporal.address} (namespace ${temporal.namespace})`);
       console.log(`Postgres:        ${postgres.url}`);
-      if (process.env.DOCSYNC_METRICS_PORT !== '0') console.log(`Worker metrics:  http://127.0.0.1:${process.env.DOCSYNC_METRICS_PORT ?? 9464}/metrics`);
+      if (process.env.DOCSYNC_METRICS_PORT !== '0')
+        console.log(`Worker metrics:  http://127.0.0.1:${process.env.DOCSYNC_METRICS_PORT ?? 9464}/metrics`);
       console.log(`Settings for other shells are in ${DEV_ENV_FILE} (the docsync CLI reads it). Ctrl-C stops everything.`);
       try {
         await (await workerModule()).runWorker(); // returns after SIGINT/SIGTERM once in-flight work drained

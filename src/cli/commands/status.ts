@@ -55,8 +55,16 @@ export function renderStatuses(statuses: SyncStatus[], withBars = false): string
     const c = s.counters;
     const processed = c.fetched + c.unchanged + c.skipped + c.failed;
     const row = [
-      `${s.connector}/${s.userId}`, s.phase, c.listed, c.fetched, c.failed, c.deleted, s.inFlight,
-      s.waitReason ?? '', s.nextSyncAt ?? '', s.etaSeconds !== undefined ? `${s.etaSeconds}s` : '',
+      `${s.connector}/${s.userId}`,
+      s.phase,
+      c.listed,
+      c.fetched,
+      c.failed,
+      c.deleted,
+      s.inFlight,
+      s.waitReason ?? '',
+      s.nextSyncAt ?? '',
+      s.etaSeconds !== undefined ? `${s.etaSeconds}s` : '',
     ].map(String);
     if (withBars) row.push(progressBar(processed, c.listed));
     table.push(row);
@@ -79,7 +87,10 @@ async function ensureStillRunning(connector: string, userId: string): Promise<bo
   const { status } = await handle.describe();
   if (status.name === 'RUNNING') return true;
   if (status.name === 'COMPLETED') return false;
-  const reason = await handle.result().then(() => status.name, (err: Error) => (err.cause as Error | undefined)?.message ?? err.message);
+  const reason = await handle.result().then(
+    () => status.name,
+    (err: Error) => (err.cause as Error | undefined)?.message ?? err.message,
+  );
   throw new CliError(`sync ${handle.workflowId} is ${status.name.toLowerCase()}: ${reason}`, EXIT.failed);
 }
 

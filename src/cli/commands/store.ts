@@ -26,7 +26,8 @@ export function registerStoreCommands(program: Command): void {
       const limit = wholeNumber(flags.limit, '--limit');
       const status = flags.status as DocumentRow['status'] | undefined;
       // An unknown status matched no row before; it still lists nothing rather than failing.
-      const rows = status && !STATUSES.includes(status) ? [] : await listDocuments(await database(), { connector, userId: user, status, limit });
+      const rows =
+        status && !STATUSES.includes(status) ? [] : await listDocuments(await database(), { connector, userId: user, status, limit });
       if (flags.json) {
         for (const { external_id, title, path, status, size, version, updated_at, error } of rows) {
           console.log(JSON.stringify({ external_id, title, path, status, size, version, updated_at, error }));
@@ -49,7 +50,8 @@ export function registerStoreCommands(program: Command): void {
       if (!row) throw new CliError(`no document "${externalId}" for ${connector}/${user}`, EXIT.notFound);
       const { text, ...meta } = row;
       console.log(JSON.stringify(meta, null, 2));
-      if (text !== null) console.log(`\n${flags.full || text.length <= 2000 ? text : `${text.slice(0, 2000)}… (${text.length} chars, --full for all)`}`);
+      if (text !== null)
+        console.log(`\n${flags.full || text.length <= 2000 ? text : `${text.slice(0, 2000)}… (${text.length} chars, --full for all)`}`);
     });
   program
     .command('changes')
@@ -65,7 +67,17 @@ export function registerStoreCommands(program: Command): void {
       const feed = await readChanges(await database(), { since, connector: flags.connector, userId: flags.user, limit });
       // The same snake_case lines as the table's columns, so consumers' parsers keep working.
       for (const c of feed) {
-        console.log(JSON.stringify({ seq: c.seq, connector: c.connector, user_id: c.userId, external_id: c.externalId, kind: c.kind, version: c.version, at: c.at }));
+        console.log(
+          JSON.stringify({
+            seq: c.seq,
+            connector: c.connector,
+            user_id: c.userId,
+            external_id: c.externalId,
+            kind: c.kind,
+            version: c.version,
+            at: c.at,
+          }),
+        );
       }
     });
   program
@@ -90,8 +102,19 @@ export function registerStoreCommands(program: Command): void {
       });
       for (const r of runs) {
         const took = r.finished_at ? `${((r.finished_at.getTime() - r.started_at.getTime()) / 1000).toFixed(1)} s` : '';
-        table.push([r.started_at.toISOString(), `${r.connector}/${r.user_id}`, r.outcome, r.pages, r.upserts, r.deletes, r.errors,
-          r.full_listing ? 'full' : 'changes', took].map(String));
+        table.push(
+          [
+            r.started_at.toISOString(),
+            `${r.connector}/${r.user_id}`,
+            r.outcome,
+            r.pages,
+            r.upserts,
+            r.deletes,
+            r.errors,
+            r.full_listing ? 'full' : 'changes',
+            took,
+          ].map(String),
+        );
       }
       console.log(table.toString());
     });

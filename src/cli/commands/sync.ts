@@ -54,7 +54,11 @@ export async function syncInput(connector: string, userId: string, flags: SyncFl
       rejectSecretsInInput(loaded, { connector, userId, config });
       parseConnectorConfig(loaded, config);
     } catch (err) {
-      if (err instanceof ConfigError) throw new CliError(`${err.message}\n(store secrets with: docsync connect ${connector} --user ${userId} --config <file>)`, EXIT.config);
+      if (err instanceof ConfigError)
+        throw new CliError(
+          `${err.message}\n(store secrets with: docsync connect ${connector} --user ${userId} --config <file>)`,
+          EXIT.config,
+        );
       throw err;
     }
   }
@@ -76,7 +80,9 @@ export async function startSync(connector: string, userId: string, flags: SyncFl
       { key: searchAttributes.user, value: userId },
     ],
   });
-  return started ? `started ${handle.workflowId} on task queue ${settings().taskQueue}` : `${handle.workflowId} is already running: sent syncNow`;
+  return started
+    ? `started ${handle.workflowId} on task queue ${settings().taskQueue}`
+    : `${handle.workflowId} is already running: sent syncNow`;
 }
 
 export function positiveInt(value: string, flag: string): number {

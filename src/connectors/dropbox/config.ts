@@ -24,7 +24,12 @@ export const dropboxConfigSchema = z.object({
   exclude: z.array(z.string().min(1)).optional(),
   pageSize: z.number().int().min(1).max(DROPBOX_MAX_PAGE_SIZE).default(500),
   /** Deadline for API calls, and for headers / each body chunk of downloads. */
-  requestTimeoutMs: z.number().int().min(100).max(10 * 60_000).default(60_000),
+  requestTimeoutMs: z
+    .number()
+    .int()
+    .min(100)
+    .max(10 * 60_000)
+    .default(60_000),
   /** Tests only: send api/content/notify.dropboxapi.com requests to this base URL instead. */
   apiBaseUrl: z.url({ protocol: /^https?$/ }).optional(),
 });

@@ -52,7 +52,7 @@ export function openContent(
         throw new DropboxResponseError(res.status, res.headers, parseJsonOrText(await res.text()));
       }
       const result = parseJsonOrText(res.headers.get('dropbox-api-result') ?? '') as DownloadResult & ExportResult;
-      const described = route === 'files/export' ? result.export_metadata ?? {} : result;
+      const described = route === 'files/export' ? (result.export_metadata ?? {}) : result;
       const name = typeof described?.name === 'string' ? described.name : doc.title;
       const size = typeof described?.size === 'number' ? described.size : res.contentLength;
       const mimeType =

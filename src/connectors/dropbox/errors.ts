@@ -45,9 +45,7 @@ export interface DropboxHttpFailure {
 }
 
 export function isDropboxHttpFailure(err: unknown): err is DropboxHttpFailure {
-  return (
-    typeof err === 'object' && err !== null && typeof (err as DropboxHttpFailure).status === 'number' && 'error' in err
-  );
+  return typeof err === 'object' && err !== null && typeof (err as DropboxHttpFailure).status === 'number' && 'error' in err;
 }
 
 /** Tag path of the error union: ["path", "not_found"], ["reset"], ["expired_access_token"]. */

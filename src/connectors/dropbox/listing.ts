@@ -37,10 +37,7 @@ export function fileToDocMetadata(file: files.FileMetadataReference): DocMetadat
  * deletion of its path or a parent folder is dropped, and a deletion followed by an
  * upsert under the same path leaves that upsert in place.
  */
-export function toMetadataPage(
-  result: files.ListFolderResult,
-  options: { include: PathFilter; reset: boolean },
-): MetadataPage {
+export function toMetadataPage(result: files.ListFolderResult, options: { include: PathFilter; reset: boolean }): MetadataPage {
   const upserts = new Map<string, DocMetadata>();
   const deletedPaths = new Set<string>();
   for (const entry of result.entries as Entry[]) {

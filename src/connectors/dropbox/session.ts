@@ -78,9 +78,15 @@ export class DropboxSession {
   private throwIfWaiting(ctx: Ctx, route: string, externalId?: string): void {
     if (Date.now() >= this.waitUntil) return;
     const retryAt = new Date(this.waitUntil);
-    throw new RateLimitError(retryAt, `dropbox ${route} for user ${ctx.userId}: rate limited until ${retryAt.toISOString()} (no request sent)`, {
-      connector: CONNECTOR_NAME, userId: ctx.userId, externalId,
-    });
+    throw new RateLimitError(
+      retryAt,
+      `dropbox ${route} for user ${ctx.userId}: rate limited until ${retryAt.toISOString()} (no request sent)`,
+      {
+        connector: CONNECTOR_NAME,
+        userId: ctx.userId,
+        externalId,
+      },
+    );
   }
 
   /** An SDK client whose requests are cancelled with the caller's activity. */

@@ -14,7 +14,7 @@ export async function retrieveDriveContent(
   doc: DocMetadata,
 ): Promise<DataResult> {
   const fileId = doc.externalId;
-  const googleMimeType = typeof doc.extra?.googleMimeType === 'string' ? doc.extra.googleMimeType : doc.mimeType ?? '';
+  const googleMimeType = typeof doc.extra?.googleMimeType === 'string' ? doc.extra.googleMimeType : (doc.mimeType ?? '');
   // Streams get only the activity's signal: a total deadline would cut long downloads.
   const opts = { signal: ctx.signal, responseType: 'stream' as const };
   const runOpts = { externalId: fileId, schedule: FIXED_SCHEDULE };
@@ -32,10 +32,6 @@ export async function retrieveDriveContent(
     return { body: res.data as unknown as Readable, mimeType: target };
   }
 
-  const res = await session.run(
-    'files.get',
-    () => drive.files.get({ fileId, alt: 'media', supportsAllDrives: true }, opts),
-    runOpts,
-  );
+  const res = await session.run('files.get', () => drive.files.get({ fileId, alt: 'media', supportsAllDrives: true }, opts), runOpts);
   return { body: res.data as unknown as Readable, mimeType: googleMimeType || 'application/octet-stream', size: doc.size };
 }

@@ -13,7 +13,12 @@ import type { GdriveConfig } from './config.js';
 import { FILE_FIELDS, FOLDER_MIME, toDocMetadata } from './files.js';
 
 export const driveMilestoneSchema = z.union([
-  z.object({ phase: z.literal('list'), startPageToken: cursorToken, pageToken: z.string().optional().catch(undefined), ...googleMilestoneFields }),
+  z.object({
+    phase: z.literal('list'),
+    startPageToken: cursorToken,
+    pageToken: z.string().optional().catch(undefined),
+    ...googleMilestoneFields,
+  }),
   z.object({ phase: z.literal('changes'), pageToken: cursorToken, ...googleMilestoneFields }),
   z.strictObject(googleMilestoneFields), // first sync
   unreadableMilestone,
@@ -25,7 +30,11 @@ type DrivePosition = TwoPhasePosition<string, string, string>;
 
 const LIST_Q = `trashed = false and mimeType != '${FOLDER_MIME}'`;
 
-export async function listDrive(ctx: ConnectorContext<GdriveConfig>, api: GoogleApi<drive_v3.Drive>, milestone: DriveMilestone): Promise<MetadataPage> {
+export async function listDrive(
+  ctx: ConnectorContext<GdriveConfig>,
+  api: GoogleApi<drive_v3.Drive>,
+  milestone: DriveMilestone,
+): Promise<MetadataPage> {
   const { next, ...page } = await listTwoPhase(driveSource(ctx, api), positionOf(milestone));
   return { ...page, milestone: milestoneOf(next) };
 }
@@ -51,7 +60,11 @@ function driveSource(
   const schedule = listingSchedule(ctx);
   return {
     async startToken() {
-      const res = await session.run('changes.getStartPageToken', () => drive.changes.getStartPageToken({ supportsAllDrives: includeSharedDrives }, call), { schedule });
+      const res = await session.run(
+        'changes.getStartPageToken',
+        () => drive.changes.getStartPageToken({ supportsAllDrives: includeSharedDrives }, call),
+        { schedule },
+      );
       if (!res.data.startPageToken) throw new Error('gdrive: changes.getStartPageToken returned no token');
       return res.data.startPageToken;
     },
@@ -88,7 +101,8 @@ function driveSource(
       return { ...splitOutcome(outcome), next, hasMore: !!res.data.nextPageToken };
     },
     onExpired(phase) {
-      if (phase === 'changes') ctx.logger.warn({ connector: 'gdrive', userId: ctx.userId }, 'change token expired; restarting the full listing');
+      if (phase === 'changes')
+        ctx.logger.warn({ connector: 'gdrive', userId: ctx.userId }, 'change token expired; restarting the full listing');
     },
   };
 }

@@ -23,7 +23,11 @@ export class GmailConnector extends GoogleConnector<GmailConfig, GmailMilestone,
     return new gmail_v1.Gmail(options);
   }
 
-  protected async fetch(ctx: ConnectorContext<GmailConfig>, { client: gmail, session, call }: GoogleApi<gmail_v1.Gmail>, doc: DocMetadata): Promise<DataResult> {
+  protected async fetch(
+    ctx: ConnectorContext<GmailConfig>,
+    { client: gmail, session, call }: GoogleApi<gmail_v1.Gmail>,
+    doc: DocMetadata,
+  ): Promise<DataResult> {
     const id = doc.externalId;
     const res = await session.run('users.messages.get', () => gmail.users.messages.get({ userId: 'me', id, format: 'raw' }, call), {
       externalId: id,

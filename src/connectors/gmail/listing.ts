@@ -37,7 +37,11 @@ function messageDoc(id: string, threadId?: string | null): DocMetadata {
   return { externalId: id, title: id, mimeType: MESSAGE_MIME, version: MESSAGE_VERSION, extra: threadId ? { threadId } : {} };
 }
 
-export async function listGmail(ctx: ConnectorContext<GmailConfig>, api: GoogleApi<gmail_v1.Gmail>, milestone: GmailMilestone): Promise<MetadataPage> {
+export async function listGmail(
+  ctx: ConnectorContext<GmailConfig>,
+  api: GoogleApi<gmail_v1.Gmail>,
+  milestone: GmailMilestone,
+): Promise<MetadataPage> {
   const { next, ...page } = await listTwoPhase(gmailSource(ctx, api), positionOf(milestone));
   return { ...page, milestone: milestoneOf(next) };
 }
@@ -81,7 +85,11 @@ function gmailSource(
     async changesPage({ historyId, pageToken }) {
       const res = await session.run(
         'users.history.list',
-        () => gmail.users.history.list({ userId: 'me', startHistoryId: historyId, pageToken, maxResults: pageSize, historyTypes: HISTORY_TYPES }, call),
+        () =>
+          gmail.users.history.list(
+            { userId: 'me', startHistoryId: historyId, pageToken, maxResults: pageSize, historyTypes: HISTORY_TYPES },
+            call,
+          ),
         { schedule, isExpiredCursor: (f) => f.status === 404 },
       );
       const next = res.data.nextPageToken ?? undefined;

@@ -18,15 +18,22 @@ export type GoogleApiConfig = GoogleAuthConfig & { requestTimeoutMs: number };
 
 /** A Google connector's config schema: the credentials, the request deadline, then its own fields. */
 export function googleConfigSchema<Shape extends z.ZodRawShape>(shape: Shape) {
-  return z
-    .object({
-      ...googleAuthShape,
-      /** Deadline for each metadata call (downloads are bounded by the activity's signal). */
-      requestTimeoutMs: z.number().int().min(100).max(10 * 60_000).default(60_000),
-      ...shape,
-    })
-    // The generic shape hides the credential fields from inference; they are googleAuthShape's.
-    .superRefine((config, ctx) => checkGoogleAuth(config as GoogleAuthConfig, ctx));
+  return (
+    z
+      .object({
+        ...googleAuthShape,
+        /** Deadline for each metadata call (downloads are bounded by the activity's signal). */
+        requestTimeoutMs: z
+          .number()
+          .int()
+          .min(100)
+          .max(10 * 60_000)
+          .default(60_000),
+        ...shape,
+      })
+      // The generic shape hides the credential fields from inference; they are googleAuthShape's.
+      .superRefine((config, ctx) => checkGoogleAuth(config as GoogleAuthConfig, ctx))
+  );
 }
 
 export interface GoogleApi<Client> {

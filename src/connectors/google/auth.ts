@@ -15,11 +15,9 @@ export const GOOGLE_TOKEN_URL = 'https://oauth2.googleapis.com/token';
 /** "Unknown expiry": use the token until Google rejects it (keeps the library from replaying 403s). */
 const UNKNOWN_EXPIRY = 8_640_000_000_000_000;
 
-const loopbackUrl = z
-  .url({ protocol: /^https?$/ })
-  .refine((u) => ['127.0.0.1', 'localhost', '[::1]'].includes(new URL(u).hostname), {
-    message: 'tests only: must point at a loopback address',
-  });
+const loopbackUrl = z.url({ protocol: /^https?$/ }).refine((u) => ['127.0.0.1', 'localhost', '[::1]'].includes(new URL(u).hostname), {
+  message: 'tests only: must point at a loopback address',
+});
 
 /** Credential fields, merged flat into each Google connector's config. */
 export const googleAuthShape = {
@@ -134,7 +132,7 @@ export class GoogleSession {
     client.setCredentials({
       refresh_token: config.refreshToken,
       access_token: config.accessToken,
-      expiry_date: config.accessToken ? config.expiryDate ?? UNKNOWN_EXPIRY : undefined,
+      expiry_date: config.accessToken ? (config.expiryDate ?? UNKNOWN_EXPIRY) : undefined,
     });
     return client;
   }

@@ -2,7 +2,15 @@
 // Listing is paged (pageSize) so tests can interrupt a sync mid-listing: a snapshot of the ids,
 // then the journal from the seq taken before it (the two-phase lister).
 import { z } from 'zod';
-import { secret, type Connector, type ConnectorContext, type DataResult, type DocMetadata, type MetadataPage, type Milestone } from '../../core/contract.js';
+import {
+  secret,
+  type Connector,
+  type ConnectorContext,
+  type DataResult,
+  type DocMetadata,
+  type MetadataPage,
+  type Milestone,
+} from '../../core/contract.js';
 import { AuthError, NotFoundError, RateLimitError } from '../../core/errors.js';
 import { unreadableMilestone } from '../shared/milestone-schema.js';
 import { listTwoPhase, type TwoPhasePosition, type TwoPhaseSource } from '../shared/two-phase-lister.js';
@@ -88,9 +96,12 @@ export class SampleConnector implements Connector<SampleConfig, SampleMilestone>
       await source.logCall({ ...call, outcome: 'unauthorized' });
       throw new AuthError('sample source rejected the token', { connector: this.name, status: 401 });
     }
-    const until = state.rateLimitUntil && new Date(state.rateLimitUntil).getTime() > Date.now()
-      ? new Date(state.rateLimitUntil)
-      : state.rateLimitNext ? await source.takeRateLimitedCall(call.op) : undefined;
+    const until =
+      state.rateLimitUntil && new Date(state.rateLimitUntil).getTime() > Date.now()
+        ? new Date(state.rateLimitUntil)
+        : state.rateLimitNext
+          ? await source.takeRateLimitedCall(call.op)
+          : undefined;
     if (!until) return;
     await source.logCall({ ...call, outcome: 'rate-limited' });
     throw new RateLimitError(until, `sample source is rate limited until ${until.toISOString()}`, {

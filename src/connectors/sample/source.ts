@@ -158,7 +158,10 @@ export class SampleSource {
   async calls(): Promise<SampleCall[]> {
     try {
       const text = await fs.readFile(this.callFile, 'utf8');
-      return text.split('\n').filter(Boolean).map((line) => JSON.parse(line) as SampleCall);
+      return text
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line) as SampleCall);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
       throw err;

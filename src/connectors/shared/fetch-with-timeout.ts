@@ -48,9 +48,7 @@ export async function fetchBuffered(
     const body = Buffer.from(await res.arrayBuffer());
     return { ok: res.ok, status: res.status, statusText: res.statusText, headers: res.headers, body };
   } catch (err) {
-    throw translateFetchFailure(err, options, () =>
-      deadline.aborted ? `no complete response within ${options.timeoutMs} ms` : undefined,
-    );
+    throw translateFetchFailure(err, options, () => (deadline.aborted ? `no complete response within ${options.timeoutMs} ms` : undefined));
   }
 }
 
@@ -153,12 +151,7 @@ async function* guardedChunks(
 }
 
 /** Caller cancellation passes through; timeouts and network failures become TransientError. */
-function translateFetchFailure(
-  err: unknown,
-  options: BoundedFetchOptions,
-  timeoutReason: () => string | undefined,
-  when = '',
-): unknown {
+function translateFetchFailure(err: unknown, options: BoundedFetchOptions, timeoutReason: () => string | undefined, when = ''): unknown {
   if (err instanceof TransientError) return err;
   const timeout = timeoutReason();
   if (timeout) return new TransientError(`${options.label}: ${timeout}`, options.context);

@@ -1,7 +1,16 @@
 // The HTTP status -> typed error table every HTTP connector starts from, with per-provider
 // overrides (a provider's own codes and bodies, e.g. Dropbox 409 tags, Google 403 reasons, are
 // read by the provider first; this table decides the rest).
-import { AuthError, ConfigError, NotFoundError, RateLimitError, TransientError, UnsupportedContentError, type DocsyncError, type ErrorContext } from '../../core/errors.js';
+import {
+  AuthError,
+  ConfigError,
+  NotFoundError,
+  RateLimitError,
+  TransientError,
+  UnsupportedContentError,
+  type DocsyncError,
+  type ErrorContext,
+} from '../../core/errors.js';
 
 export type HttpErrorKind = 'auth' | 'not-found' | 'transient' | 'rate-limit' | 'config' | 'unsupported';
 

@@ -6,7 +6,10 @@ import type { DocMetadata, MetadataPage } from '../../core/contract.js';
 
 /** The source no longer knows the cursor (Drive page token, Gmail startHistoryId): list again. */
 export class ExpiredCursorError extends Error {
-  constructor(readonly operation: string, readonly status?: number) {
+  constructor(
+    readonly operation: string,
+    readonly status?: number,
+  ) {
     super(`${operation}: the cursor expired (HTTP ${status ?? '?'})`);
     this.name = 'ExpiredCursorError';
   }
@@ -42,7 +45,8 @@ export async function listTwoPhase<Start, Page, Feed>(
   position: TwoPhasePosition<Start, Page, Feed>,
 ): Promise<TwoPhasePage<Start, Page, Feed>> {
   if (position.phase === 'start') return snapshot(source, await source.startToken(), undefined, position.reset);
-  if (position.phase === 'snapshot') return restartIfExpired(source, 'snapshot', () => snapshot(source, position.start, position.page, false));
+  if (position.phase === 'snapshot')
+    return restartIfExpired(source, 'snapshot', () => snapshot(source, position.start, position.page, false));
   return restartIfExpired(source, 'changes', async () => {
     const { next, ...page } = await source.changesPage(position.at);
     return { ...page, next: { phase: 'changes', at: next } };

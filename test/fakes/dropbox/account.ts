@@ -37,7 +37,10 @@ export type DropboxJson = Record<string, unknown>;
 
 /** Thrown by the account for API-level failures; the server renders it as a 409 envelope. */
 export class ApiConflict extends Error {
-  constructor(readonly tags: string[], readonly errorBody: DropboxJson) {
+  constructor(
+    readonly tags: string[],
+    readonly errorBody: DropboxJson,
+  ) {
     super(tags.join('/'));
   }
 }
@@ -67,7 +70,11 @@ const CONTENT_BLOCK = 4 * 1024 * 1024;
 export function dropboxContentHash(content: Buffer): string {
   const blocks: Buffer[] = [];
   for (let i = 0; i < content.length; i += CONTENT_BLOCK) {
-    blocks.push(createHash('sha256').update(content.subarray(i, i + CONTENT_BLOCK)).digest());
+    blocks.push(
+      createHash('sha256')
+        .update(content.subarray(i, i + CONTENT_BLOCK))
+        .digest(),
+    );
   }
   return createHash('sha256').update(Buffer.concat(blocks)).digest('hex');
 }
@@ -92,8 +99,16 @@ export class FakeDropboxAccount {
     }
     this.ensureParents(display);
     const entry: FakeEntry = {
-      tag: 'folder', id: newId(), name, pathLower: lower, pathDisplay: display, content: Buffer.alloc(0),
-      rev: '', serverModified: '', clientModified: '', isDownloadable: true,
+      tag: 'folder',
+      id: newId(),
+      name,
+      pathLower: lower,
+      pathDisplay: display,
+      content: Buffer.alloc(0),
+      rev: '',
+      serverModified: '',
+      clientModified: '',
+      isDownloadable: true,
     };
     this.put(entry);
     return entry;
@@ -106,10 +121,17 @@ export class FakeDropboxAccount {
     const now = timestamp();
     const body = toBuffer(content);
     const entry: FakeEntry = {
-      tag: 'file', id: opts.id ?? newId(), name, pathLower: lower, pathDisplay: display, content: body,
-      rev: newRev(), serverModified: now, clientModified: opts.clientModified ?? now,
+      tag: 'file',
+      id: opts.id ?? newId(),
+      name,
+      pathLower: lower,
+      pathDisplay: display,
+      content: body,
+      rev: newRev(),
+      serverModified: now,
+      clientModified: opts.clientModified ?? now,
       isDownloadable: opts.isDownloadable ?? true,
-      exportAs: opts.isDownloadable === false ? opts.exportAs ?? 'docx' : undefined,
+      exportAs: opts.isDownloadable === false ? (opts.exportAs ?? 'docx') : undefined,
       exportContent: opts.exportContent !== undefined ? toBuffer(opts.exportContent) : undefined,
     };
     this.put(entry);
@@ -182,7 +204,13 @@ export class FakeDropboxAccount {
       base = folder.pathLower;
     }
     const state: CursorState = {
-      e: this.epoch, p: base, r: arg.recursive ?? false, d: arg.include_deleted ?? false, l: limit, m: 's', s: this.seq,
+      e: this.epoch,
+      p: base,
+      r: arg.recursive ?? false,
+      d: arg.include_deleted ?? false,
+      l: limit,
+      m: 's',
+      s: this.seq,
     };
     return this.snapshotPage(state);
   }
@@ -196,8 +224,15 @@ export class FakeDropboxAccount {
   fileMetadata(e: FakeEntry): DropboxJson {
     if (e.tag === 'folder') return { '.tag': 'folder', name: e.name, path_lower: e.pathLower, path_display: e.pathDisplay, id: e.id };
     const meta: DropboxJson = {
-      '.tag': 'file', name: e.name, path_lower: e.pathLower, path_display: e.pathDisplay, id: e.id,
-      client_modified: e.clientModified, server_modified: e.serverModified, rev: e.rev, size: e.content.length,
+      '.tag': 'file',
+      name: e.name,
+      path_lower: e.pathLower,
+      path_display: e.pathDisplay,
+      id: e.id,
+      client_modified: e.clientModified,
+      server_modified: e.serverModified,
+      rev: e.rev,
+      size: e.content.length,
       is_downloadable: e.isDownloadable,
     };
     if (e.isDownloadable) meta.content_hash = dropboxContentHash(e.content);

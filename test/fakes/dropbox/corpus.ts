@@ -68,9 +68,16 @@ export class GeneratedDropboxAccount extends FakeDropboxAccount {
 
   override fileMetadata(e: FakeEntry): DropboxJson {
     return {
-      '.tag': 'file', name: e.name, path_lower: e.pathLower, path_display: e.pathDisplay, id: e.id,
-      client_modified: e.clientModified, server_modified: e.serverModified, rev: e.rev,
-      size: e.stream?.size ?? e.content.length, is_downloadable: true,
+      '.tag': 'file',
+      name: e.name,
+      path_lower: e.pathLower,
+      path_display: e.pathDisplay,
+      id: e.id,
+      client_modified: e.clientModified,
+      server_modified: e.serverModified,
+      rev: e.rev,
+      size: e.stream?.size ?? e.content.length,
+      is_downloadable: true,
       // Not Dropbox's block hash of the body (too costly for 1 GiB): any value that changes with the rev works.
       content_hash: createHash('sha256').update(`${e.id}:${e.rev}`).digest('hex'),
     };
@@ -104,9 +111,15 @@ export class GeneratedDropboxAccount extends FakeDropboxAccount {
     const line = Buffer.from(`Document ${index} revision ${rev}: generated text for the docsync benchmark.\n`);
     const size = this.corpus.fileSize;
     const base = {
-      tag: 'file' as const, id: `id:gen${index}`, name: display.slice(display.lastIndexOf('/') + 1),
-      pathLower: display.toLowerCase(), pathDisplay: display, rev: `${String(rev).padStart(9, '0')}0`,
-      serverModified: '2024-01-01T00:00:00Z', clientModified: '2024-01-01T00:00:00Z', isDownloadable: true,
+      tag: 'file' as const,
+      id: `id:gen${index}`,
+      name: display.slice(display.lastIndexOf('/') + 1),
+      pathLower: display.toLowerCase(),
+      pathDisplay: display,
+      rev: `${String(rev).padStart(9, '0')}0`,
+      serverModified: '2024-01-01T00:00:00Z',
+      clientModified: '2024-01-01T00:00:00Z',
+      isDownloadable: true,
     };
     if (size <= STREAM_OVER) return { ...base, content: repeat(line, size) };
     return { ...base, content: Buffer.alloc(0), stream: { size, open: () => repeatedStream(line, size) } };

@@ -62,9 +62,7 @@ export class FaultBook {
   }
 
   private take(route: string, callNumber: number, kinds: (f: Fault) => boolean): Fault | undefined {
-    const hit = this.armed.find(
-      (a) => a.route === route && a.remaining > 0 && kinds(a.fault) && (!a.every || callNumber % a.every === 0),
-    );
+    const hit = this.armed.find((a) => a.route === route && a.remaining > 0 && kinds(a.fault) && (!a.every || callNumber % a.every === 0));
     if (!hit) return undefined;
     hit.remaining--;
     return hit.fault;

@@ -281,13 +281,7 @@ export class FakeDropbox {
     sendJson(res, 200, { access_token: accessToken, token_type: 'bearer', expires_in: this.tokenExpiresIn });
   }
 
-  private rpc(
-    req: http.IncomingMessage,
-    res: http.ServerResponse,
-    body: Buffer,
-    run: (arg: DropboxJson) => unknown,
-    noArg = false,
-  ): void {
+  private rpc(req: http.IncomingMessage, res: http.ServerResponse, body: Buffer, run: (arg: DropboxJson) => unknown, noArg = false): void {
     const text = body.toString('utf8').trim();
     let arg: DropboxJson = {};
     if (noArg) {
@@ -362,9 +356,10 @@ export class FakeDropbox {
       res.end(content);
       return;
     }
-    const sendBytes = (fault.kind === 'truncate' || fault.kind === 'stall') && fault.sendBytes !== undefined
-      ? fault.sendBytes
-      : Math.floor(content.length / 2);
+    const sendBytes =
+      (fault.kind === 'truncate' || fault.kind === 'stall') && fault.sendBytes !== undefined
+        ? fault.sendBytes
+        : Math.floor(content.length / 2);
     res.write(content.subarray(0, sendBytes), () => {
       if (fault.kind === 'truncate') res.socket?.destroy();
       // 'stall': keep the socket open and silent; the client's idle timeout or stop() ends it.
@@ -374,7 +369,13 @@ export class FakeDropbox {
   private currentAccount(): DropboxJson {
     return {
       account_id: 'dbid:AAH4f99T0taONIb-OurWxbNQ6ywGRopQngc',
-      name: { given_name: 'Franz', surname: 'Ferdinand', familiar_name: 'Franz', display_name: 'Franz Ferdinand (Personal)', abbreviated_name: 'FF' },
+      name: {
+        given_name: 'Franz',
+        surname: 'Ferdinand',
+        familiar_name: 'Franz',
+        display_name: 'Franz Ferdinand (Personal)',
+        abbreviated_name: 'FF',
+      },
       email: 'franz@example.com',
       email_verified: true,
       disabled: false,

@@ -40,7 +40,8 @@ interface Change {
 }
 
 const LIST_DEFAULT_FIELDS = 'kind,incompleteSearch,nextPageToken,files(kind,id,name,mimeType)';
-const CHANGES_DEFAULT_FIELDS = 'kind,nextPageToken,newStartPageToken,changes(kind,changeType,time,removed,fileId,file(kind,id,name,mimeType))';
+const CHANGES_DEFAULT_FIELDS =
+  'kind,nextPageToken,newStartPageToken,changes(kind,changeType,time,removed,fileId,file(kind,id,name,mimeType))';
 
 export class FakeDrive {
   /** Exports larger than this many bytes fail with 403 exportSizeLimitExceeded (Google: 10 MB). */
@@ -60,7 +61,10 @@ export class FakeDrive {
     }));
     server.route('drive.about.get', 'GET', '/drive/v3/about', (req) => ({
       status: 200,
-      body: selectFields({ kind: 'drive#about', user: { kind: 'drive#user', displayName: 'Alice', emailAddress: 'alice@example.com' } }, req.query.get('fields')),
+      body: selectFields(
+        { kind: 'drive#about', user: { kind: 'drive#user', displayName: 'Alice', emailAddress: 'alice@example.com' } },
+        req.query.get('fields'),
+      ),
     }));
     server.route('drive.changes.list', 'GET', '/drive/v3/changes', (req) => this.listChanges(req));
     server.route('drive.files.list', 'GET', '/drive/v3/files', (req) => this.listFiles(req));
@@ -224,10 +228,15 @@ export class FakeDrive {
     }
     if (this.unreadable.has(file.id)) return googleError(500, 'backendError', 'Backend Error');
     if (file.mimeType.startsWith('application/vnd.google-apps.')) {
-      return googleError(403, 'fileNotDownloadable', 'Only files with binary content can be downloaded. Use Export with Docs Editors files.', {
-        location: 'alt',
-        locationType: 'parameter',
-      });
+      return googleError(
+        403,
+        'fileNotDownloadable',
+        'Only files with binary content can be downloaded. Use Export with Docs Editors files.',
+        {
+          location: 'alt',
+          locationType: 'parameter',
+        },
+      );
     }
     if (file.abusive && req.query.get('acknowledgeAbuse') !== 'true') {
       return googleError(403, 'cannotDownloadAbusiveFile', 'This file has been identified as malware or spam and cannot be downloaded.');

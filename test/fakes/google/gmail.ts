@@ -50,22 +50,30 @@ export class FakeGmail {
 
   addMessage(input: { subject: string; body?: string; from?: string; labelIds?: string[]; raw?: string | Buffer }): string {
     const id = crypto.randomBytes(8).toString('hex');
-    const raw = input.raw !== undefined
-      ? Buffer.from(input.raw)
-      : Buffer.from(
-          [
-            `From: ${input.from ?? 'bob@example.com'}`,
-            `To: ${this.emailAddress}`,
-            `Subject: ${input.subject}`,
-            `Date: ${new Date().toUTCString()}`,
-            `Message-ID: <${id}@fake.example.com>`,
-            'MIME-Version: 1.0',
-            'Content-Type: text/plain; charset=UTF-8',
-            '',
-            input.body ?? `Body of ${input.subject}`,
-          ].join('\r\n'),
-        );
-    const message: Message = { id, threadId: id, labelIds: input.labelIds ?? ['INBOX', 'UNREAD'], raw, historyId: 0, internalDate: Date.now() };
+    const raw =
+      input.raw !== undefined
+        ? Buffer.from(input.raw)
+        : Buffer.from(
+            [
+              `From: ${input.from ?? 'bob@example.com'}`,
+              `To: ${this.emailAddress}`,
+              `Subject: ${input.subject}`,
+              `Date: ${new Date().toUTCString()}`,
+              `Message-ID: <${id}@fake.example.com>`,
+              'MIME-Version: 1.0',
+              'Content-Type: text/plain; charset=UTF-8',
+              '',
+              input.body ?? `Body of ${input.subject}`,
+            ].join('\r\n'),
+          );
+    const message: Message = {
+      id,
+      threadId: id,
+      labelIds: input.labelIds ?? ['INBOX', 'UNREAD'],
+      raw,
+      historyId: 0,
+      internalDate: Date.now(),
+    };
     this.messages.set(id, message);
     this.record('messageAdded', message);
     return id;

@@ -30,9 +30,7 @@ export interface LoggedRequest {
 }
 
 /** A failure to answer instead of the real response; `network` destroys the socket. */
-export type Failure =
-  | { status: number; reason?: string; message?: string; domain?: string; retryAfter?: string }
-  | 'network';
+export type Failure = { status: number; reason?: string; message?: string; domain?: string; retryAfter?: string } | 'network';
 
 type Handler = (req: FakeRequest) => FakeResponse | Promise<FakeResponse>;
 
@@ -47,8 +45,15 @@ interface Route {
 }
 
 const STATUS_NAMES: Record<number, string> = {
-  400: 'INVALID_ARGUMENT', 401: 'UNAUTHENTICATED', 403: 'PERMISSION_DENIED', 404: 'NOT_FOUND',
-  429: 'RESOURCE_EXHAUSTED', 500: 'INTERNAL', 502: 'UNAVAILABLE', 503: 'UNAVAILABLE', 504: 'DEADLINE_EXCEEDED',
+  400: 'INVALID_ARGUMENT',
+  401: 'UNAUTHENTICATED',
+  403: 'PERMISSION_DENIED',
+  404: 'NOT_FOUND',
+  429: 'RESOURCE_EXHAUSTED',
+  500: 'INTERNAL',
+  502: 'UNAVAILABLE',
+  503: 'UNAVAILABLE',
+  504: 'DEADLINE_EXCEEDED',
 };
 
 /** Google's JSON error envelope, as the v1/v3 REST APIs send it. */
@@ -148,7 +153,14 @@ export class FakeHttpServer {
       answer = googleError(404, 'notFound', `No route for ${method} ${url.pathname}`);
     } else {
       routeName = match.route.name;
-      const request: FakeRequest = { method, path: url.pathname, query: url.searchParams, params: match.params, headers: req.headers, body };
+      const request: FakeRequest = {
+        method,
+        path: url.pathname,
+        query: url.searchParams,
+        params: match.params,
+        headers: req.headers,
+        body,
+      };
       answer = this.authorize(match.route, req) ?? this.takeFailure(routeName) ?? (await safely(match.route.handler, request));
     }
     this.requests.push({

@@ -89,8 +89,10 @@ export class FakeOAuth {
     const signed = crypto.verify('RSA-SHA256', Buffer.from(`${h}.${p}`), key, Buffer.from(s, 'base64url'));
     if (header.alg !== 'RS256' || !signed) return oauthError(400, 'invalid_grant', 'Invalid JWT Signature.');
     const now = Math.floor(Date.now() / 1000);
-    if (typeof claims.exp !== 'number' || claims.exp < now) return oauthError(400, 'invalid_grant', 'Invalid JWT: Token must be a short-lived token.');
-    if (typeof claims.scope !== 'string' || !claims.scope) return oauthError(400, 'invalid_scope', 'Invalid OAuth scope or ID token audience provided.');
+    if (typeof claims.exp !== 'number' || claims.exp < now)
+      return oauthError(400, 'invalid_grant', 'Invalid JWT: Token must be a short-lived token.');
+    if (typeof claims.scope !== 'string' || !claims.scope)
+      return oauthError(400, 'invalid_scope', 'Invalid OAuth scope or ID token audience provided.');
     this.issued.push({
       grant: 'jwt-bearer',
       subject: typeof claims.sub === 'string' ? claims.sub : undefined,

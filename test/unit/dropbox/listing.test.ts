@@ -12,9 +12,17 @@ const everything = createPathFilter();
 
 function file(path: string, id: string): files.FileMetadataReference {
   return {
-    '.tag': 'file', id, name: path.slice(path.lastIndexOf('/') + 1), path_lower: path.toLowerCase(), path_display: path,
-    client_modified: '2024-01-01T00:00:00Z', server_modified: '2024-01-01T00:00:00Z', rev: `rev${id}`, size: 1,
-    is_downloadable: true, content_hash: `hash${id}`,
+    '.tag': 'file',
+    id,
+    name: path.slice(path.lastIndexOf('/') + 1),
+    path_lower: path.toLowerCase(),
+    path_display: path,
+    client_modified: '2024-01-01T00:00:00Z',
+    server_modified: '2024-01-01T00:00:00Z',
+    rev: `rev${id}`,
+    size: 1,
+    is_downloadable: true,
+    content_hash: `hash${id}`,
   } as files.FileMetadataReference;
 }
 function deleted(path: string): files.DeletedMetadataReference {
@@ -26,7 +34,10 @@ function page(entries: files.ListFolderResult['entries']): files.ListFolderResul
 
 describe('toMetadataPage', () => {
   it('drops an upsert that a later entry of the same page deletes (file, then its folder deleted)', () => {
-    const p = toMetadataPage(page([file('/Tmp/x.txt', 'id:x'), file('/keep.txt', 'id:k'), deleted('/Tmp')]), { include: everything, reset: false });
+    const p = toMetadataPage(page([file('/Tmp/x.txt', 'id:x'), file('/keep.txt', 'id:k'), deleted('/Tmp')]), {
+      include: everything,
+      reset: false,
+    });
     expect(p.upserts.map((d) => d.externalId)).toEqual(['id:k']);
     expect(p.deletedPaths).toEqual(['/tmp']);
   });
@@ -39,10 +50,13 @@ describe('toMetadataPage', () => {
 
   it('skips folders, keeps the latest entry per id and passes the cursor as the milestone', () => {
     const folder = { '.tag': 'folder', id: 'id:f', name: 'F', path_lower: '/f', path_display: '/F' } as files.FolderMetadataReference;
-    const p = toMetadataPage({ entries: [folder, file('/F/a.txt', 'id:a'), file('/F/b.txt', 'id:a')], cursor: 'next', has_more: true }, {
-      include: everything,
-      reset: true,
-    });
+    const p = toMetadataPage(
+      { entries: [folder, file('/F/a.txt', 'id:a'), file('/F/b.txt', 'id:a')], cursor: 'next', has_more: true },
+      {
+        include: everything,
+        reset: true,
+      },
+    );
     expect(p).toMatchObject({ milestone: { cursor: 'next' }, hasMore: true, reset: true, deletes: [] });
     expect(p.upserts.map((d) => d.path)).toEqual(['/F/b.txt']);
   });

@@ -84,12 +84,15 @@ describe('caps', () => {
     expect(Buffer.byteLength(result.text, 'utf8')).toBeLessThanOrEqual(emojiAt + 2);
   });
 
-  it.each(['report.pdf', 'letter.docx', 'message.eml', 'page.html'])('given %s and a 12-byte cap, the result is truncated', async (file) => {
-    const fixture = TEXT_FIXTURES.find((f) => f.file === file)!;
-    const result = await extractText(fixturePath(file), fixture.mimeType, builtIn({ maxTextBytes: 12 }));
-    expect(result.truncated).toBe(true);
-    expect(Buffer.byteLength(result.text, 'utf8')).toBeLessThanOrEqual(12);
-  });
+  it.each(['report.pdf', 'letter.docx', 'message.eml', 'page.html'])(
+    'given %s and a 12-byte cap, the result is truncated',
+    async (file) => {
+      const fixture = TEXT_FIXTURES.find((f) => f.file === file)!;
+      const result = await extractText(fixturePath(file), fixture.mimeType, builtIn({ maxTextBytes: 12 }));
+      expect(result.truncated).toBe(true);
+      expect(Buffer.byteLength(result.text, 'utf8')).toBeLessThanOrEqual(12);
+    },
+  );
 
   it('given a 64 MiB log and a 1 KiB cap, only the prefix is read', async () => {
     const file = path.join(tmp, 'big.log');
@@ -109,9 +112,9 @@ describe('caps', () => {
   });
 
   it('given a file over maxInputBytes for an in-memory extractor, it is refused as unsupported', async () => {
-    await expect(
-      extractText(fixturePath('report.pdf'), 'application/pdf', builtIn({ maxInputBytes: 100 })),
-    ).rejects.toThrow(/over the 100-byte cap/);
+    await expect(extractText(fixturePath('report.pdf'), 'application/pdf', builtIn({ maxInputBytes: 100 }))).rejects.toThrow(
+      /over the 100-byte cap/,
+    );
   });
 
   it('given a DOCX that inflates past maxUnzippedBytes (zip bomb), it is refused before any library inflates it', async () => {
@@ -128,14 +131,16 @@ describe('caps', () => {
     const error = await extractText(liar, ZIP_BOMB.mimeType, builtIn()).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(Error);
     expect((error as Error).message).toMatch(/too many bytes|corrupt/);
-    console.log(`lying zip bomb refused in ${Date.now() - started} ms, RSS +${((process.memoryUsage().rss - before) / 2 ** 20).toFixed(1)} MiB`);
+    console.log(
+      `lying zip bomb refused in ${Date.now() - started} ms, RSS +${((process.memoryUsage().rss - before) / 2 ** 20).toFixed(1)} MiB`,
+    );
   });
 
   it('given an aborted signal, extraction stops', async () => {
     const controller = new AbortController();
     controller.abort();
-    await expect(
-      extractText(fixturePath('report.pdf'), 'application/pdf', builtIn({ signal: controller.signal })),
-    ).rejects.toThrow(/abort/i);
+    await expect(extractText(fixturePath('report.pdf'), 'application/pdf', builtIn({ signal: controller.signal }))).rejects.toThrow(
+      /abort/i,
+    );
   });
 });

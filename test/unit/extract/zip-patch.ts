@@ -9,10 +9,18 @@ export function patchZipEntrySize(zip: Buffer, entryName: string, fakeSize: numb
   let patched = 0;
   for (let at = 0; at + 46 <= out.length; at++) {
     const signature = out.readUInt32LE(at);
-    if (signature === CENTRAL_HEADER && out.subarray(at + 46, at + 46 + name.length).equals(name) && out.readUInt16LE(at + 28) === name.length) {
+    if (
+      signature === CENTRAL_HEADER &&
+      out.subarray(at + 46, at + 46 + name.length).equals(name) &&
+      out.readUInt16LE(at + 28) === name.length
+    ) {
       out.writeUInt32LE(fakeSize, at + 24);
       patched++;
-    } else if (signature === LOCAL_HEADER && out.subarray(at + 30, at + 30 + name.length).equals(name) && out.readUInt16LE(at + 26) === name.length) {
+    } else if (
+      signature === LOCAL_HEADER &&
+      out.subarray(at + 30, at + 30 + name.length).equals(name) &&
+      out.readUInt16LE(at + 26) === name.length
+    ) {
       if (out.readUInt32LE(at + 22) !== 0) out.writeUInt32LE(fakeSize, at + 22);
       patched++;
     }

@@ -68,7 +68,10 @@ describe('mapGoogleError', () => {
 
   it('given a 403 userRateLimitExceeded while listing after two refusals in a row, the wait is 30 s * 2^2', () => {
     const before = Date.now();
-    const err = mapGoogleError(gaxiosError(403, envelope(403, 'userRateLimitExceeded')), opts({ schedule: { streak: 2 } })) as RateLimitError;
+    const err = mapGoogleError(
+      gaxiosError(403, envelope(403, 'userRateLimitExceeded')),
+      opts({ schedule: { streak: 2 } }),
+    ) as RateLimitError;
     const after = Date.now();
     expect(err).toBeInstanceOf(RateLimitError);
     expect(err.retryAt.getTime()).toBeGreaterThanOrEqual(before + RATE_LIMIT_BASE_MS * 4);

@@ -84,7 +84,10 @@ describe('storing and extracting one download', () => {
   });
 
   it('given a corrupt PDF, it is broken (final, not retried) with the library message', async () => {
-    const content = await storeContent(deps, newRow(), { body: await fs.readFile(fixturePath('corrupt.pdf')), mimeType: 'application/pdf' });
+    const content = await storeContent(deps, newRow(), {
+      body: await fs.readFile(fixturePath('corrupt.pdf')),
+      mimeType: 'application/pdf',
+    });
     expect(content).toMatchObject({ kind: 'broken', reason: expect.stringMatching(/^text extraction failed: ./) });
   });
 });
