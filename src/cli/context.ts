@@ -8,6 +8,7 @@ import { createPool } from '../store/db.js';
 import { CredentialStore, secretKeyFrom } from '../store/credentials.js';
 import { migrate } from '../store/migrate.js';
 import { payloadCodecFromEnv } from '../workers/payload-codec.js';
+import { explainConnectionFailure, loadTemporalSettings, type TemporalSettings } from '../workers/temporal-connection.js';
 import { DEFAULT_TASK_QUEUE } from '../workflows/types.js';
 
 export const EXIT = { usage: 2, config: 2, unreachable: 3, notFound: 4, failed: 1 } as const;
@@ -42,35 +43,53 @@ export interface CliSettings {
   address: string;
   namespace: string;
   taskQueue: string;
+  temporal: TemporalSettings;
 }
 
+/** Temporal settings come from the shared envconfig loader (env, TEMPORAL_PROFILE, the CLI's TOML file). */
 export function settings(): CliSettings {
+  let temporal: TemporalSettings;
+  try {
+    temporal = loadTemporalSettings(process.env);
+  } catch (err) {
+    throw new CliError((err as Error).message, EXIT.config);
+  }
   return {
-    address: process.env.TEMPORAL_ADDRESS ?? 'localhost:7233',
-    namespace: process.env.TEMPORAL_NAMESPACE ?? 'default',
+    address: temporal.address,
+    namespace: temporal.namespace,
     taskQueue: process.env.DOCSYNC_TASK_QUEUE ?? DEFAULT_TASK_QUEUE,
+    temporal,
   };
 }
 
 let clientPromise: Promise<{ client: Client; connection: Connection }> | undefined;
 let pool: Pool | undefined;
 
-export async function temporalClient(): Promise<Client> {
-  const { address, namespace } = settings();
+async function connected(): Promise<{ client: Client; connection: Connection }> {
+  const { namespace, temporal } = settings();
   clientPromise ??= (async () => {
+    let connection: Connection | undefined;
     try {
-      const connection = await Connection.connect({ address, connectTimeout: 5_000 });
+      connection = await Connection.connect({ ...temporal.connect, connectTimeout: 5_000 });
+      // The first call proves the credentials: a TLS/API-key refusal surfaces here, not at connect.
       await connection.workflowService.getSystemInfo({});
       const codec = payloadCodecFromEnv();
       return { connection, client: new Client({ connection, namespace, dataConverter: codec ? { payloadCodecs: [codec] } : undefined }) };
     } catch (err) {
-      throw new CliError(
-        `cannot reach Temporal at ${address} (${(err as Error).message.split('\n')[0]}): start it (docsync dev) or set TEMPORAL_ADDRESS`,
-        EXIT.unreachable,
-      );
+      await connection?.close().catch(() => undefined);
+      throw new CliError(await explainConnectionFailure(err, temporal), EXIT.unreachable);
     }
   })();
-  return (await clientPromise).client;
+  return clientPromise;
+}
+
+export async function temporalClient(): Promise<Client> {
+  return (await connected()).client;
+}
+
+/** The raw connection, for the operator service (`docsync setup`). */
+export async function temporalConnection(): Promise<Connection> {
+  return (await connected()).connection;
 }
 
 export async function database(): Promise<Pool> {

@@ -12,6 +12,7 @@ import { CredentialStore, secretKeyFrom } from '../store/credentials.js';
 import { createPool } from '../store/db.js';
 import { migrate } from '../store/migrate.js';
 import { installRuntimeOnce } from './runtime.js';
+import type { TemporalConnectOptions } from './temporal-connection.js';
 import { createDocsyncWorker, type DocsyncWorkerOptions } from './worker.js';
 
 export interface EngineOptions {
@@ -20,6 +21,8 @@ export interface EngineOptions {
   poolMax?: number;
   /** Temporal frontend, e.g. `127.0.0.1:7233`. */
   address: string;
+  /** TLS, API key and gRPC metadata for the client and the workers (loadTemporalSettings().connect). */
+  connection?: Omit<TemporalConnectOptions, 'address'>;
   namespace: string;
   taskQueue: string;
   blobDir: string;
@@ -75,7 +78,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     const pool = createPool(options.databaseUrl, options.poolMax ?? 10);
     closers.push(() => pool.end());
     const applied = await migrate(pool);
-    const connection = await Connection.connect({ address: options.address });
+    const connection = await Connection.connect(connectOptions(options));
     closers.push(() => connection.close());
     const dataConverter = options.payloadCodec ? { payloadCodecs: [options.payloadCodec] } : undefined;
     const client = new Client({ connection, namespace: options.namespace, dataConverter });
@@ -86,6 +89,10 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     await closeAll();
     throw err;
   }
+}
+
+function connectOptions(options: EngineOptions): TemporalConnectOptions {
+  return { ...options.connection, address: options.address };
 }
 
 interface EngineParts {
@@ -105,7 +112,7 @@ function assemble(parts: EngineParts): Engine {
   let native: Promise<NativeConnection> | undefined;
   const nativeConnection = () => {
     if (!native) {
-      native = NativeConnection.connect({ address: options.address });
+      native = NativeConnection.connect(connectOptions(options));
       parts.closers.push(async () => (await native)?.close());
     }
     return native;

@@ -7,10 +7,9 @@ import { DEFAULT_TASK_QUEUE } from '../workflows/types.js';
 import type { EngineOptions } from './engine.js';
 import type { DocsyncMetrics } from './metrics.js';
 import { payloadCodecFromEnv } from './payload-codec.js';
+import { loadTemporalSettings, type TemporalSettings } from './temporal-connection.js';
 
 const envSchema = z.object({
-  TEMPORAL_ADDRESS: z.string().default('localhost:7233'),
-  TEMPORAL_NAMESPACE: z.string().default('default'),
   DOCSYNC_TASK_QUEUE: z.string().default(DEFAULT_TASK_QUEUE),
   DATABASE_URL: z.string().min(1, 'DATABASE_URL is required (postgres://user@host:port/db)'),
   DOCSYNC_BLOB_DIR: z.string().default('.docsync/blobs'),
@@ -29,11 +28,15 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info'),
 });
 
-export type WorkerEnv = z.infer<typeof envSchema>;
+/** TEMPORAL_ADDRESS / TEMPORAL_NAMESPACE are what the envconfig loader resolved (env, profile or default). */
+export type WorkerEnv = z.infer<typeof envSchema> & { TEMPORAL_ADDRESS: string; TEMPORAL_NAMESPACE: string; temporal: TemporalSettings };
 
 export function readWorkerEnv(env: NodeJS.ProcessEnv = process.env): WorkerEnv {
   const parsed = envSchema.safeParse(env);
-  if (parsed.success) return parsed.data;
+  if (parsed.success) {
+    const temporal = loadTemporalSettings(env);
+    return { ...parsed.data, TEMPORAL_ADDRESS: temporal.address, TEMPORAL_NAMESPACE: temporal.namespace, temporal };
+  }
   const fields = parsed.error.issues.map((i) => i.path.join('.'));
   const detail = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
   throw new ConfigError(`invalid worker environment: ${detail}`, fields);
@@ -49,8 +52,9 @@ export function engineOptionsFromEnv(
   return {
     databaseUrl: env.DATABASE_URL,
     poolMax: env.DOCSYNC_DB_POOL_MAX,
-    address: env.TEMPORAL_ADDRESS,
-    namespace: env.TEMPORAL_NAMESPACE,
+    address: env.temporal.address,
+    connection: { tls: env.temporal.connect.tls, apiKey: env.temporal.connect.apiKey, metadata: env.temporal.connect.metadata },
+    namespace: env.temporal.namespace,
     taskQueue: env.DOCSYNC_TASK_QUEUE,
     blobDir: env.DOCSYNC_BLOB_DIR,
     logger: parts.logger,
