@@ -6,6 +6,7 @@ import { registerConnectCommands } from './commands/connect.js';
 import { registerNewConnectorCommand } from './commands/new-connector.js';
 import { registerScheduleCommands } from './commands/schedule.js';
 import { registerServiceCommands } from './commands/services.js';
+import { registerSetupCommand } from './commands/setup.js';
 import { registerStatusCommand } from './commands/status.js';
 import { registerStoreCommands } from './commands/store.js';
 import { registerRetryCommand } from './commands/retry.js';
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   registerNewConnectorCommand(program);
   registerScheduleCommands(program);
   registerCodecServerCommand(program);
+  registerSetupCommand(program);
   return program;
 }
 

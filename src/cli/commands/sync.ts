@@ -8,9 +8,14 @@ import type { JsonObject } from '../../core/contract.js';
 import { ConfigError } from '../../core/errors.js';
 import { latestCredentialRefFor } from '../../store/credentials.js';
 import { signalSync as sendSignal, startOrNudgeSync, syncHandle, type SyncSignalName } from '../../workflows/client.js';
+import {
+  isUndefinedSearchAttributeError,
+  missingSearchAttributes,
+  missingSearchAttributesMessage,
+} from '../../workers/search-attributes.js';
 import { searchAttributes, syncWorkflowId } from '../../workflows/definitions.js';
 import type { SyncOptions, SyncUserInput } from '../../workflows/types.js';
-import { CliError, database, EXIT, settings, temporalClient } from '../context.js';
+import { CliError, database, EXIT, settings, temporalClient, temporalConnection } from '../context.js';
 
 export function readJsonFile(file: string, what: string): JsonObject {
   let text: string;
@@ -40,6 +45,8 @@ export interface SyncFlags {
   interval?: string;
   maxInFlight?: string;
   once?: boolean;
+  /** `--no-search-attributes`: for a namespace without the Docsync* attributes. */
+  searchAttributes?: boolean;
 }
 
 /** The syncUser input for a user: stored credentials by ref, else the validated config itself. */
@@ -66,19 +73,28 @@ export async function syncInput(connector: string, userId: string, flags: SyncFl
   if (flags.interval) options.syncIntervalSeconds = positiveInt(flags.interval, '--interval');
   if (flags.maxInFlight) options.maxInFlight = positiveInt(flags.maxInFlight, '--max-in-flight');
   if (flags.once) options.once = true;
+  if (flags.searchAttributes === false) options.searchAttributes = false;
   return { connector, userId, credentialRef, config: credentialRef ? {} : config, options };
 }
 
 export async function startSync(connector: string, userId: string, flags: SyncFlags): Promise<string> {
   const input = await syncInput(connector, userId, flags);
   const client = await temporalClient();
+  const withAttributes = flags.searchAttributes !== false;
   const { handle, started } = await startOrNudgeSync(client, input, {
     taskQueue: settings().taskQueue,
     memo: { connector, userId },
-    typedSearchAttributes: [
-      { key: searchAttributes.connector, value: connector },
-      { key: searchAttributes.user, value: userId },
-    ],
+    typedSearchAttributes: withAttributes
+      ? [
+          { key: searchAttributes.connector, value: connector },
+          { key: searchAttributes.user, value: userId },
+        ]
+      : [],
+  }).catch(async (err: unknown) => {
+    if (!withAttributes || !isUndefinedSearchAttributeError(err)) throw err;
+    const { namespace } = settings();
+    const missing = await missingSearchAttributes(await temporalConnection(), namespace).catch(() => ['Docsync*']);
+    throw new CliError(missingSearchAttributesMessage(namespace, missing), EXIT.config);
   });
   return started
     ? `started ${handle.workflowId} on task queue ${settings().taskQueue}`
@@ -114,6 +130,7 @@ export function registerSyncCommands(program: Command): void {
     .option('--interval <seconds>', 'seconds between syncs once caught up')
     .option('--max-in-flight <n>', 'documents fetched at once')
     .option('--once', 'finish after the first complete sync')
+    .option('--no-search-attributes', 'set no Docsync* search attributes (for a namespace without them; see docsync setup)')
     .action(async (connector: string, user: string, flags: SyncFlags) => console.log(await startSync(connector, user, flags)));
   for (const signal of ['pause', 'resume', 'resync', 'cancel'] as const) {
     program
