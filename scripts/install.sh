@@ -133,6 +133,12 @@ fi
 command -v docker-compose >/dev/null 2>&1 || apt_install docker-compose
 log "docker-compose: $(docker-compose version --short 2>/dev/null || echo missing)"
 
+# --- nginx and openssl: test/cli/tls.test.ts puts a TLS/mTLS/API-key gRPC proxy (nginx grpc_pass) with
+# certificates it makes (openssl) in front of the TLS-less dev server ------------------------------
+[ -x /usr/sbin/nginx ] || command -v nginx >/dev/null 2>&1 || apt_install nginx-light || apt_install nginx
+command -v openssl >/dev/null 2>&1 || apt_install openssl
+log "nginx: $( (/usr/sbin/nginx -v 2>&1 || nginx -v 2>&1) | head -1), openssl: $(openssl version 2>/dev/null || echo missing)"
+
 # --- Java, Maven and the Tika server jar (content-pipeline tests run the fixtures through Tika) -----
 if [ "${DOCSYNC_SKIP_TIKA:-0}" = 1 ]; then
   log "tika: skipped (DOCSYNC_SKIP_TIKA=1)"
