@@ -7,7 +7,7 @@ import type { ConnectionOptions } from '@temporalio/client';
 import tls from 'node:tls';
 import { ConfigError } from '../core/errors.js';
 
-export const DEFAULT_TEMPORAL_ADDRESS = 'localhost:7233';
+const DEFAULT_TEMPORAL_ADDRESS = 'localhost:7233';
 
 /** Options both `Connection.connect` (client) and `NativeConnection.connect` (worker) take. */
 export type TemporalConnectOptions = Pick<ConnectionOptions, 'tls' | 'metadata'> & { address: string; apiKey?: string };
@@ -74,7 +74,7 @@ const SERVER_CERT =
 const PLAINTEXT_TO_TLS = /wrong version number|packet length too long|http2 frame|Protocol error|ECONNRESET|Connection reset/i;
 
 /** One line saying what the server refused (the client certificate, the API key, its own certificate...). */
-export function describeConnectionFailure(err: unknown, s: TemporalSettings): string {
+function describeConnectionFailure(err: unknown, s: TemporalSettings): string {
   const e = err as Error & { cause?: Error };
   const detail = [e?.message ?? String(err), e?.cause?.message].filter(Boolean).join(': ').split('\n')[0];
   const at = `Temporal at ${s.address}${s.auth.profile ? ` (profile ${s.auth.profile})` : ''}`;
@@ -101,7 +101,7 @@ export function describeConnectionFailure(err: unknown, s: TemporalSettings): st
  * grpc-js reports an untrusted server certificate only as a connect deadline: a plain TLS handshake
  * with the same settings tells why. Undefined when the handshake succeeds (or TLS is off).
  */
-export function probeTls(s: TemporalSettings, timeoutMs = 3_000): Promise<string | undefined> {
+function probeTls(s: TemporalSettings, timeoutMs = 3_000): Promise<string | undefined> {
   const config = s.connect.tls;
   if (!config) return Promise.resolve(undefined);
   const t = config === true ? {} : config;

@@ -57,7 +57,7 @@ async function addSearchAttributes(namespace: string, names: string[]): Promise<
   }
 }
 
-export async function runSetup(flags: SetupFlags): Promise<string[]> {
+async function runSetup(flags: SetupFlags): Promise<string[]> {
   const namespace = flags.namespace ?? settings().namespace;
   const retentionDays = Number(flags.retentionDays);
   if (!Number.isInteger(retentionDays) || retentionDays <= 0)
