@@ -166,7 +166,7 @@ describe.skipIf(!NGINX)('Temporal behind TLS, mTLS and an API key (nginx found: 
     worker = spawn(process.execPath, [DOCSYNC_BIN, 'worker'], { env: workerEnv, stdio: ['ignore', 'pipe', 'pipe'] });
     worker.stdout!.on('data', (d) => (workerOut += d));
     worker.stderr!.on('data', (d) => (workerOut += d));
-    await eventually(async () => workerOut.includes('worker started'), 60_000);
+    await eventually(async () => workerOut.includes('worker started'), 180_000); // bundles the workflows: slow on a busy machine
 
     const config = path.join(source.dir, 'yan.json');
     writeFileSync(config, JSON.stringify({ sourceDir: source.dir }));
@@ -177,7 +177,7 @@ describe.skipIf(!NGINX)('Temporal behind TLS, mTLS and an API key (nginx found: 
       (await docsync(['status', 'sample', 'yan', '--json'], { cwd: source.dir, env: env(mtls()) })).stdout.includes('"fetched": 3'),
     );
     expect(workerOut).toContain(`127.0.0.1:${ports.mtls}`);
-  });
+  }, 300_000);
 
   it('reads the same settings from a temporal CLI profile file (TEMPORAL_PROFILE)', async () => {
     const toml = `[profile.secure]
