@@ -44,7 +44,7 @@ describe('worker process + temporal CLI', () => {
     worker.stdout.on('data', (d) => (output += d));
     worker.stderr.on('data', (d) => (output += d));
     const exited = new Promise<number | null>((resolve) => worker.once('exit', (code) => resolve(code)));
-    await eventually(async () => output.includes('worker started'), 60_000);
+    await eventually(async () => output.includes('worker started'), 180_000);
 
     const source = newSampleSource();
     await seedThreeDocs(source);
