@@ -67,7 +67,8 @@ export class DropboxSession {
             return await call(this.client(ctx.signal), token);
           } catch (err) {
             if (!this.isRefreshable(err)) throw err;
-            ctx.logger.info({ connector: CONNECTOR_NAME, userId: ctx.userId, route }, 'dropbox access token rejected; refreshing once');
+            const why = dropboxErrorTags(err)[0] === 'expired_access_token' ? 'expired' : 'rejected (invalid_access_token)';
+            ctx.logger.info({ connector: CONNECTOR_NAME, userId: ctx.userId, route }, `dropbox access token ${why}; refreshing`);
             await this.refreshExpired(ctx, token);
             gate.check(route, externalId);
             return await call(this.client(ctx.signal), this.auth.getAccessToken());
