@@ -396,16 +396,29 @@ describe('authentication', () => {
     expect(h.saved).toHaveLength(1);
   });
 
-  it('given an access token Dropbox does not know, the call fails with AuthError without refreshing', async () => {
+  it('given an access token Dropbox does not know (401 invalid_access_token), one refresh is tried and the call succeeds', async () => {
+    h.fake.addFile('/known.txt', 'k');
     const ctx = h.withConfig({
       accessToken: 'sl.not-a-token-dropbox-ever-issued',
       accessTokenExpiresAt: new Date(Date.now() + 3_600_000).toISOString(),
     });
+    const page = await h.connector.retrieveMetadata(ctx, {});
+    expect(page.upserts.map((d) => d.path)).toContain('/known.txt');
+    expect(h.fake.counts['/oauth2/token']).toBe(1);
+    expect(h.saved).toHaveLength(1);
+  });
+
+  it('given a 401 invalid_access_token that outlives the refresh, the call fails with AuthError after exactly one refresh', async () => {
+    const ctx = h.withConfig({
+      accessToken: 'sl.not-a-token-dropbox-ever-issued',
+      accessTokenExpiresAt: new Date(Date.now() + 3_600_000).toISOString(),
+    });
+    h.fake.inject('/2/files/list_folder', { kind: 'invalid-token' }, { times: 2 });
     const err = await expectRejection(h.connector.retrieveMetadata(ctx, {}));
     expect(err).toBeInstanceOf(AuthError);
     expect(err.message).toContain('invalid_access_token');
     expect(err.message).not.toContain('sl.not-a-token');
-    expect(h.fake.counts['/oauth2/token']).toBeUndefined();
+    expect(h.fake.counts['/oauth2/token']).toBe(1);
   });
 
   it('given a revoked refresh token, the call fails with AuthError (invalid_grant)', async () => {
@@ -440,7 +453,8 @@ describe('authentication', () => {
   it('ping succeeds with valid credentials and fails with AuthError on a rejected token', async () => {
     await h.connector.ping(h.ctx);
     expect(h.fake.counts['/2/users/get_current_account']).toBe(1);
-    h.fake.inject('/2/users/get_current_account', { kind: 'invalid-token' });
+    // A rejected token gets one refresh and one retry; rejected again, it is an AuthError.
+    h.fake.inject('/2/users/get_current_account', { kind: 'invalid-token' }, { times: 2 });
     const err = await expectRejection(h.connector.ping(h.ctx));
     expect(err).toBeInstanceOf(AuthError);
   });

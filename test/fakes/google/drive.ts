@@ -53,6 +53,8 @@ export class FakeDrive {
   private invalidTokenStatus: 400 | 404 = 400;
   /** Files whose content endpoints answer 500 (a backend that cannot read them). */
   private readonly unreadable = new Set<string>();
+  /** Files whose downloads/exports stop after this many body bytes and never finish (a dead connection). */
+  private readonly stalled = new Map<string, number>();
 
   register(server: FakeHttpServer): void {
     server.route('drive.changes.getStartPageToken', 'GET', '/drive/v3/changes/startPageToken', () => ({
@@ -126,6 +128,12 @@ export class FakeDrive {
   /** Downloads and exports of this file answer 500 from now on. */
   breakContent(id: string): void {
     this.unreadable.add(id);
+  }
+
+  /** Downloads and exports of this file send `afterBytes` of the body, then stall forever; undefined: heal. */
+  stallContent(id: string, afterBytes: number | undefined): void {
+    if (afterBytes === undefined) this.stalled.delete(id);
+    else this.stalled.set(id, afterBytes);
   }
 
   expireChangeTokens(status: 400 | 404 = 400): void {
@@ -241,7 +249,7 @@ export class FakeDrive {
     if (file.abusive && req.query.get('acknowledgeAbuse') !== 'true') {
       return googleError(403, 'cannotDownloadAbusiveFile', 'This file has been identified as malware or spam and cannot be downloaded.');
     }
-    return { status: 200, headers: { 'content-type': file.mimeType }, body: file.content };
+    return { status: 200, headers: { 'content-type': file.mimeType }, body: file.content, stallAfterBytes: this.stalled.get(file.id) };
   }
 
   private exportFile(req: FakeRequest): FakeResponse {
@@ -255,7 +263,7 @@ export class FakeDrive {
     if (file.content.length > this.exportSizeLimit) {
       return googleError(403, 'exportSizeLimitExceeded', 'This file is too large to be exported.');
     }
-    return { status: 200, headers: { 'content-type': target }, body: file.content };
+    return { status: 200, headers: { 'content-type': target }, body: file.content, stallAfterBytes: this.stalled.get(file.id) };
   }
 }
 

@@ -18,6 +18,8 @@ export interface FakeResponse {
   headers?: Record<string, string>;
   /** Objects are sent as JSON; strings and Buffers as they are. */
   body?: unknown;
+  /** Sends the headers (full Content-Length) and this many body bytes, then nothing more: a stalled connection. */
+  stallAfterBytes?: number;
 }
 
 export interface LoggedRequest {
@@ -26,7 +28,10 @@ export interface LoggedRequest {
   path: string;
   query: Record<string, string | string[]>;
   status: number;
+  /** When the answer was handed to the socket (epoch ms). */
   at: number;
+  /** When the request arrived (epoch ms). */
+  receivedAt: number;
 }
 
 /** A failure to answer instead of the real response; `network` destroys the socket. */
@@ -143,6 +148,7 @@ export class FakeHttpServer {
   }
 
   private async dispatch(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const receivedAt = Date.now();
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const body = await readBody(req);
     const method = req.method ?? 'GET';
@@ -170,6 +176,7 @@ export class FakeHttpServer {
       query: queryObject(url.searchParams),
       status: answer === 'network' ? 0 : answer.status,
       at: Date.now(),
+      receivedAt,
     });
     if (answer === 'network') {
       req.socket.destroy();
@@ -245,6 +252,11 @@ function send(res: http.ServerResponse, answer: FakeResponse): void {
   }
   headers['content-length'] = String(Buffer.byteLength(payload));
   res.writeHead(answer.status, headers);
+  if (answer.stallAfterBytes !== undefined) {
+    // The connection stays open and silent until the client gives up (or the server closes).
+    res.write(Buffer.from(payload).subarray(0, answer.stallAfterBytes));
+    return;
+  }
   res.end(payload);
 }
 
