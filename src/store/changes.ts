@@ -21,7 +21,8 @@ export type ChangeKind = 'upsert' | 'delete' | 'content' | 'metadata';
  * (X) for the snapshot S of a read, xmin = `pg_snapshot_xmin(pg_current_snapshot())`: every
  *     transaction with txid < xmin had ended (committed or rolled back) when S was taken; every
  *     transaction that may still commit has txid ≥ xmin (running ones by definition of xmin, later
- *     ones because ids are handed out in increasing order and were ≥ S's xmax).
+ *     ones because ids are handed out in increasing order and were ≥ S's xmax). READABLE_BELOW
+ *     refines xmin to the oldest running transaction that can write this table (see there).
  * readChanges returns, from S, the rows with since < seq < xmin·B in seq order. By (W) these are
  * exactly the rows with txid < xmin, all written by ended transactions (X), so the set of rows below
  * xmin·B is final when S is taken: it holds exactly the rows S sees there, and any row that commits
@@ -38,8 +39,19 @@ const TX_BLOCK = `(pg_current_xact_id()::text::bigint * ${SEQS_PER_TRANSACTION})
 const LAST_SEQ_OF_TX = `(SELECT coalesce(max(seq), ${TX_BLOCK}) FROM changes WHERE seq > ${TX_BLOCK} AND seq < ${TX_BLOCK} + ${SEQS_PER_TRANSACTION})`;
 /** The seq a statement writing exactly one change row gives it (to set on the document in the same statement). */
 export const NEXT_SINGLE_CHANGE_SEQ = `(${LAST_SEQ_OF_TX} + 1)`;
-/** Readable rows end below the oldest running transaction's block: (X) above. */
-const READABLE_BELOW = `(pg_snapshot_xmin(pg_current_snapshot())::text::bigint * ${SEQS_PER_TRANSACTION})`;
+/**
+ * Readable rows end below the block of the oldest transaction that was running at the statement's
+ * snapshot and may write here: (X) above. The snapshot's own list of running ids (xip) is used, not
+ * just its xmin, so that transactions of other databases of the cluster (Temporal's, other tenants')
+ * do not hold the feed back: an id is left out only while pg_stat_activity shows it running in a
+ * session of another database (or none), which cannot write this table; an id no longer shown
+ * (it ended since the snapshot, or its details are hidden from this role) is kept, so leaving one out
+ * is always safe. The reader's own transaction counts too.
+ */
+const READABLE_BELOW = `(SELECT least(coalesce(min(x::text::bigint), pg_snapshot_xmax(pg_current_snapshot())::text::bigint),
+                               pg_current_xact_id_if_assigned()::text::bigint) * ${SEQS_PER_TRANSACTION}
+    FROM pg_snapshot_xip(pg_current_snapshot()) AS x
+   WHERE NOT EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.backend_xid = x::xid AND a.datname IS DISTINCT FROM current_database()))`;
 
 export interface NewChange {
   externalId: string;
