@@ -47,6 +47,8 @@ interface Route {
   /** false: no bearer token needed (the token endpoint). */
   auth: boolean;
   handler: Handler;
+  /** Only requests whose query passes (one path, several routes: e.g. a metadata read vs a download). */
+  accepts?: (query: URLSearchParams) => boolean;
 }
 
 const STATUS_NAMES: Record<number, string> = {
@@ -92,13 +94,13 @@ export class FakeHttpServer {
   }
 
   /** Registers a route; `:name` segments become params. */
-  route(name: string, method: string, path: string, handler: Handler, auth = true): void {
+  route(name: string, method: string, path: string, handler: Handler, auth = true, accepts?: Route['accepts']): void {
     const keys: string[] = [];
     const source = path.replace(/:([a-zA-Z]+)/g, (_m, key: string) => {
       keys.push(key);
       return '([^/]+)';
     });
-    this.routes.push({ name, method, pattern: new RegExp(`^${source}$`), keys, auth, handler });
+    this.routes.push({ name, method, pattern: new RegExp(`^${source}$`), keys, auth, handler, accepts });
   }
 
   /** The next `times` requests to `route` (after the token check) get `failure`. */
@@ -154,7 +156,7 @@ export class FakeHttpServer {
     const method = req.method ?? 'GET';
     let routeName = 'unknown';
     let answer: FakeResponse | 'network';
-    const match = this.match(method, url.pathname);
+    const match = this.match(method, url.pathname, url.searchParams);
     if (!match) {
       answer = googleError(404, 'notFound', `No route for ${method} ${url.pathname}`);
     } else {
@@ -185,9 +187,9 @@ export class FakeHttpServer {
     send(res, answer);
   }
 
-  private match(method: string, path: string): { route: Route; params: Record<string, string> } | undefined {
+  private match(method: string, path: string, query: URLSearchParams): { route: Route; params: Record<string, string> } | undefined {
     for (const route of this.routes) {
-      if (route.method !== method) continue;
+      if (route.method !== method || (route.accepts && !route.accepts(query))) continue;
       const m = route.pattern.exec(path);
       if (!m) continue;
       const params: Record<string, string> = {};
