@@ -3,6 +3,7 @@
 // lets tests see exactly when the connector talked to the source.
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { ConfigError } from '../../core/errors.js';
 
 export interface SampleDoc {
   title: string;
@@ -57,8 +58,14 @@ export class SampleSource {
     try {
       return JSON.parse(await fs.readFile(this.stateFile, 'utf8')) as SampleState;
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return emptyState();
-      throw err;
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      // A folder without source.json is a source with no documents yet; a folder that is not there is
+      // a wrong sourceDir, which must fail the sync rather than report 0 documents as success.
+      const folder = await fs.stat(this.dir).catch(() => undefined);
+      if (!folder?.isDirectory()) {
+        throw new ConfigError(`sample source folder ${this.dir} does not exist (config sourceDir)`, ['sourceDir'], { connector: 'sample' });
+      }
+      return emptyState();
     }
   }
 
