@@ -9,7 +9,7 @@ import type { DocsyncMetrics } from '../activities/metrics.js';
 export { createMetrics, type DocsyncMetrics } from '../activities/metrics.js';
 
 /** A dependency check: resolves when healthy, rejects (or outlives the deadline) when not. */
-export type ReadinessCheck = () => Promise<unknown>;
+type ReadinessCheck = () => Promise<unknown>;
 
 /** Short enough that a load balancer's probe gets its answer before its own timeout. */
 const CHECK_DEADLINE_MS = 2_000;
@@ -26,7 +26,7 @@ export interface HealthServerOptions {
 }
 
 /** Runs every check side by side, each with a deadline: name → "ok" or why it failed. */
-export async function probe(checks: Record<string, ReadinessCheck>): Promise<{ ready: boolean; checks: Record<string, string> }> {
+async function probe(checks: Record<string, ReadinessCheck>): Promise<{ ready: boolean; checks: Record<string, string> }> {
   const results = await Promise.all(
     Object.entries(checks).map(async ([name, check]) => {
       let timer: NodeJS.Timeout | undefined;
