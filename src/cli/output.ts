@@ -22,10 +22,16 @@ export function noteTruncated(shown: number, total: number | undefined, hint: st
   process.stderr.write(`showing ${shown} of ${total ?? `more than ${shown}`} (${hint})\n`);
 }
 
-/** The version in package.json; the same two levels up from src/cli/ and from dist/cli/. */
+/** The version in the nearest package.json above this file (src/cli/, dist/cli/ or a build elsewhere). */
 export function packageVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
+  for (let up = '../'; up.length < 30; up += '../') {
+    try {
+      return (JSON.parse(readFileSync(new URL(`${up}package.json`, import.meta.url), 'utf8')) as { version: string }).version;
+    } catch {
+      // not at this level: look one folder higher
+    }
+  }
+  return 'unknown';
 }
 
 /** Cuts a line to `width` columns with an ellipsis (status lines are ASCII apart from the ellipsis). */

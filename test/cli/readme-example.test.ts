@@ -54,8 +54,13 @@ describe('the README first example', () => {
 
     writeFileSync(path.join(home, 'sample.json'), JSON.stringify({ sourceDir: missing }));
     expect((await shell('docsync sync sample carol --config sample.json')).code).toBe(0);
-    const watched = await shell('docsync status sample carol --watch --until-idle');
-    expect(watched.code).toBe(1);
-    expect(watched.stderr).toContain(`sample source folder ${missing} does not exist`);
+    const failure = await h.client.workflow
+      .getHandle('sync/sample/carol')
+      .result()
+      .then(
+        () => 'completed',
+        (err: Error) => `${err.message} ${(err.cause as Error | undefined)?.message}`,
+      );
+    expect(failure).toContain(`sample source folder ${missing} does not exist`);
   });
 });
