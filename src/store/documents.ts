@@ -188,3 +188,12 @@ async function recordOutcome(
   );
   return (result.rowCount ?? 0) > 0;
 }
+
+/** How many rows listDocuments would return without a limit: a listing says "showing N of M". */
+export async function countDocuments(db: Queryable, query: Omit<DocumentQuery, 'limit' | 'offset'>): Promise<number> {
+  const result = await db.query<{ n: string }>(
+    'SELECT count(*) AS n FROM documents WHERE connector = $1 AND user_id = $2 AND ($3::text IS NULL OR status = $3)',
+    [query.connector, query.userId, query.status ?? null],
+  );
+  return Number(result.rows[0].n);
+}

@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import { statusQuery, syncWorkflowId } from '../../workflows/definitions.js';
 import type { SyncStatus } from '../../workflows/types.js';
 import { CliError, EXIT, settings, temporalClient } from '../context.js';
+import { fitLine, terminalWidth } from '../output.js';
 
 /** A status query no worker answers within this time leaves its sync out of the list. */
 const QUERY_DEADLINE_MS = 5_000;
@@ -46,14 +47,18 @@ export function progressBar(done: number, total: number, width = 20): string {
   return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${Math.round(ratio * 100)}%`;
 }
 
-export function renderStatuses(statuses: SyncStatus[], withBars = false): string {
+/**
+ * The status table. `width` is the terminal's (output.ts terminalWidth): the wide table when it fits
+ * or when there is no terminal (piped output keeps one stable layout), otherwise one compact block
+ * per sync with every line cut to the width.
+ */
+export function renderStatuses(statuses: SyncStatus[], withBars = false, width?: number): string {
   if (statuses.length === 0) return 'no running syncs';
   const head = ['sync', 'phase', 'listed', 'fetched', 'failed', 'deleted', 'in flight', 'wait reason', 'next sync', 'ETA'];
   if (withBars) head.push('progress');
   const table = new Table({ head, style: { head: [], border: [] } });
   for (const s of statuses) {
     const c = s.counters;
-    const processed = c.fetched + c.unchanged + c.skipped + c.failed;
     const row = [
       `${s.connector}/${s.userId}`,
       s.phase,
@@ -64,12 +69,37 @@ export function renderStatuses(statuses: SyncStatus[], withBars = false): string
       s.inFlight,
       s.waitReason ?? '',
       s.nextSyncAt ?? '',
-      s.etaSeconds !== undefined ? `${s.etaSeconds}s` : '',
+      etaOf(s),
     ].map(String);
-    if (withBars) row.push(progressBar(processed, c.listed));
+    if (withBars) row.push(progressBar(processedOf(s), c.listed));
     table.push(row);
   }
-  return table.toString();
+  const wide = table.toString();
+  if (width === undefined || wide.split('\n').every((line) => line.length <= width)) return wide;
+  return statuses.map((s) => compactBlock(s, withBars, width)).join('\n\n');
+}
+
+function processedOf(s: SyncStatus): number {
+  const c = s.counters;
+  return c.fetched + c.unchanged + c.skipped + c.failed;
+}
+
+function etaOf(s: SyncStatus): string {
+  return s.etaSeconds !== undefined ? `${s.etaSeconds}s` : '';
+}
+
+/** A narrow terminal's layout: the same facts as a table row, a few per line, nothing wrapped. */
+function compactBlock(s: SyncStatus, withBars: boolean, width: number): string {
+  const c = s.counters;
+  const lines = [
+    `${s.connector}/${s.userId}  ${s.phase}`,
+    `  listed ${c.listed}  fetched ${c.fetched}  failed ${c.failed}  deleted ${c.deleted}  in flight ${s.inFlight}`,
+  ];
+  const timing = [s.nextSyncAt ? `next sync ${s.nextSyncAt}` : '', etaOf(s) ? `ETA ${etaOf(s)}` : ''].filter(Boolean).join('  ');
+  if (timing) lines.push(`  ${timing}`);
+  if (s.waitReason) lines.push(`  wait: ${s.waitReason}`);
+  if (withBars) lines.push(`  ${progressBar(processedOf(s), c.listed, Math.max(5, Math.min(20, width - 10)))}`);
+  return lines.map((line) => fitLine(line, width)).join('\n');
 }
 
 const FINISHED_BADLY = new Set(['failed', 'auth-failed', 'cancelled']);
@@ -110,7 +140,7 @@ async function watch(connector: string | undefined, user: string | undefined, fl
   try {
     while (!stop) {
       const statuses = await collect(connector, user);
-      process.stdout.write(`${clear}${new Date().toISOString()}\n${renderStatuses(statuses, true)}\n`);
+      process.stdout.write(`${clear}${new Date().toISOString()}\n${renderStatuses(statuses, true, terminalWidth())}\n`);
       if (flags.untilIdle && allIdle(statuses)) return;
       if (connector && user && !(await ensureStillRunning(connector, user))) return;
       await new Promise((r) => setTimeout(r, refreshMs));
@@ -133,6 +163,6 @@ export function registerStatusCommand(program: Command): void {
       if (flags.untilIdle && !flags.watch) throw new CliError('--until-idle needs --watch', EXIT.usage);
       if (flags.watch) return watch(connector, user, flags);
       const statuses = await collect(connector, user);
-      console.log(flags.json ? JSON.stringify(statuses, null, 2) : renderStatuses(statuses));
+      console.log(flags.json ? JSON.stringify(statuses, null, 2) : renderStatuses(statuses, false, terminalWidth()));
     });
 }

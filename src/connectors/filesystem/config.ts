@@ -11,7 +11,13 @@ export const filesystemConfigSchema = z.object({
       return;
     }
     const stat = statSync(root, { throwIfNoEntry: false });
-    if (!stat?.isDirectory()) ctx.addIssue({ code: 'custom', message: 'must be an existing directory' });
+    // The path is named (it is not a secret): "must be an existing directory" alone hides a typo.
+    if (!stat?.isDirectory()) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `must be an existing directory (${root} ${stat ? 'is not a directory' : 'does not exist'})`,
+      });
+    }
   }),
   pageSize: z.number().int().min(1).max(10_000).default(500),
   /**
