@@ -71,11 +71,15 @@ export async function syncInput(connector: string, userId: string, flags: SyncFl
       throw err;
     }
   }
+  return { connector, userId, credentialRef, config: credentialRef ? {} : config, options: syncOptions(flags) };
+}
+
+function syncOptions(flags: SyncFlags): SyncOptions {
   const options: SyncOptions = {};
   if (flags.interval) options.syncIntervalSeconds = positiveInt(flags.interval, '--interval');
   if (flags.maxInFlight) options.maxInFlight = positiveInt(flags.maxInFlight, '--max-in-flight');
   if (flags.once) options.once = true;
-  return { connector, userId, credentialRef, config: credentialRef ? {} : config, options };
+  return options;
 }
 
 export async function startSync(connector: string, userId: string, flags: SyncFlags): Promise<string> {
@@ -131,7 +135,8 @@ async function changedSettings(handle: SyncHandle, connector: string, userId: st
   if (given.length === 0) return [];
   const running = await querySyncSettings(handle);
   if (!running) return given.map((flag) => SETTING_FLAGS[flag]);
-  const wanted = await syncInput(connector, userId, flags);
+  // Only a new --config needs validating (and the stored credential it would go with).
+  const wanted = flags.config !== undefined ? await syncInput(connector, userId, flags) : { ...flags, options: syncOptions(flags) };
   const differs: Record<keyof typeof SETTING_FLAGS, () => boolean> = {
     config: () => stableJson(wanted.config ?? {}) !== stableJson(running.config ?? {}),
     credentialRef: () => wanted.credentialRef !== running.credentialRef,
