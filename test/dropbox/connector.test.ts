@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseMilestone } from '../../src/activities/milestone.js';
 import { type DocMetadata } from '../../src/core/contract.js';
 import type { DropboxMilestone } from '../../src/connectors/dropbox/listing.js';
-import { AuthError, ConfigError, NotFoundError, RateLimitError, TransientError } from '../../src/core/errors.js';
+import { AuthError, NotFoundError, RateLimitError, TransientError } from '../../src/core/errors.js';
 import { headerSafeJson } from '../../src/connectors/dropbox/fetch.js';
 import { dropboxContentHash } from '../fakes/dropbox/account.js';
 import { errorText, listUntilCaughtUp, readBody, rejectionOf, startHarness, type Harness } from './harness.js';
@@ -202,10 +202,10 @@ describe('listing', () => {
     expect(pages.flatMap((p) => p.upserts.map((d) => d.path)).sort()).toEqual(['/Work/Budget.XLSX', '/Work/specs/api.md']);
   });
 
-  it('with a rootPath that does not exist, listing fails with a ConfigError naming rootPath', async () => {
+  it('with a rootPath that does not exist, listing fails with a NotFoundError naming the folder (the sync waits it out)', async () => {
     const err = await expectRejection(h.connector.retrieveMetadata(h.withConfig({ rootPath: '/nope' }), {}));
-    expect(err).toBeInstanceOf(ConfigError);
-    expect((err as ConfigError).fields).toEqual(['rootPath']);
+    expect(err).toBeInstanceOf(NotFoundError);
+    expect((err as Error).message).toContain('"/nope" (rootPath) is unavailable');
   });
 
   it('non-ASCII file names are listed and downloaded (Dropbox-API-Arg escapes them)', async () => {
