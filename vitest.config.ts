@@ -23,8 +23,9 @@ export default defineConfig({
           include: ['test/**/*.test.ts', 'src/**/*.test.ts'],
           exclude: [...configDefaults.exclude, UNIT],
           globalSetup: ['test/global-setup.ts'],
-          testTimeout: 120_000,
-          hookTimeout: 180_000,
+          // Generous: a scenario of many CLI runs takes minutes on a busy 2-core CI machine (a hang still fails).
+          testTimeout: 300_000,
+          hookTimeout: 300_000,
         },
       },
     ],

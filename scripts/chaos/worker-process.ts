@@ -25,7 +25,7 @@ export class WorkerProcess {
   }
 
   /** Spawns the worker and resolves once it logged "worker started" (polling its task queue). */
-  async start(timeoutMs = 60_000): Promise<void> {
+  async start(timeoutMs = 180_000): Promise<void> {
     if (this.child) throw new Error(`worker already running (pid ${this.child.pid})`);
     const args = ['--import', 'tsx', 'src/workers/main.ts'];
     // setpriv execs in place (same pid) and makes the kernel kill the worker if this process dies.

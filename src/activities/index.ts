@@ -44,12 +44,13 @@ export function createActivities(deps: ActivityDeps) {
 
   /** One document, alone or inside a batch: its outcome goes to metrics, a thrown error to its row's attempt count. */
   async function fetchOneDocument(input: RetrieveDocInput): Promise<RetrieveDataResult> {
+    const started = performance.now();
     try {
       const key = { connector: input.connector, userId: input.userId };
       const result = await withHeartbeats(() =>
         fetchDocument(pipeline, { key, doc: input.doc, syncRunId: input.syncRunId }, () => prepareConnector(input, deps)),
       );
-      metrics.countFetch(input.connector, result);
+      metrics.countFetch(input.connector, result, started);
       return result;
     } catch (err) {
       await countFailedAttempt(input, err);

@@ -15,7 +15,7 @@ import { checkMilestone, parseMilestone } from './milestone.js';
 
 export function createRetrieveMetadata(
   deps: { pool: Pool; logger: Logger; credentials?: CredentialStore },
-  { countDocs, observeRateLimit }: ActivityMetrics,
+  { countDocs, observeRateLimit, markCaughtUp }: ActivityMetrics,
 ) {
   return retrieveMetadata;
 
@@ -60,6 +60,7 @@ export function createRetrieveMetadata(
           });
           countDocs(input.connector, 'listed', written.upserted);
           countDocs(input.connector, 'deleted', written.deleted);
+          if (!page.hasMore) markCaughtUp(input.connector);
           ctx.logger.info(
             {
               page: input.pageNo,

@@ -12,10 +12,12 @@ import { registerStoreCommands } from './commands/store.js';
 import { registerRetryCommand } from './commands/retry.js';
 import { registerSyncCommands } from './commands/sync.js';
 import { CliError, closeAll, EXIT, loadDevEnv } from './context.js';
+import { exitQuietlyOnClosedPipe, packageVersion } from './output.js';
 
 export function buildProgram(): Command {
   const program = new Command('docsync')
     .description('durable document sync on Temporal: Dropbox, Google Drive, Gmail, folders → Postgres')
+    .version(packageVersion(), '-V, --version', 'print the docsync version')
     .exitOverride();
   registerServiceCommands(program);
   registerConnectCommands(program);
@@ -32,6 +34,7 @@ export function buildProgram(): Command {
 
 export async function main(argv: string[]): Promise<number> {
   loadDevEnv();
+  exitQuietlyOnClosedPipe();
   try {
     await buildProgram().parseAsync(argv);
     return 0;

@@ -6,6 +6,7 @@ import { SECRET_META_KEY, type Connector, type JsonObject } from '../core/contra
 import { ConfigError } from '../core/errors.js';
 
 export function parseConnectorConfig<C>(connector: Connector<C>, raw: unknown): C {
+  rejectUnknownKeys(connector, raw);
   const result = connector.configSchema.safeParse(raw ?? {});
   if (result.success) return result.data;
   const issues = result.error.issues.map((issue) => {
@@ -18,6 +19,50 @@ export function parseConnectorConfig<C>(connector: Connector<C>, raw: unknown): 
     fields,
     issues.map((i) => i.message),
   );
+}
+
+/**
+ * A misspelt key ("sourcedir") would otherwise be dropped silently and the default used. Checked
+ * here rather than by making every schema strict, so plugin schemas get it too; a schema that takes
+ * any key (z.looseObject, a catchall) or is not a plain object is left alone.
+ */
+function rejectUnknownKeys(connector: Connector<unknown>, raw: unknown): void {
+  const def = connector.configSchema.def as { type?: string; catchall?: unknown } | undefined;
+  if (def?.type !== 'object' || def.catchall !== undefined || !raw || typeof raw !== 'object' || Array.isArray(raw)) return;
+  const known = Object.keys(shapeOf(connector.configSchema));
+  const unknown = Object.keys(raw).filter((key) => !known.includes(key));
+  if (unknown.length === 0) return;
+  throwConfig(
+    connector.name,
+    unknown,
+    unknown.map((key) => {
+      const near = closestKey(key, known);
+      return `${key}: unknown field${near ? ` (did you mean "${near}"?)` : ''}`;
+    }),
+  );
+}
+
+/** The known key within a third of its length in edits (case ignored), if any. */
+function closestKey(key: string, known: string[]): string | undefined {
+  let best: { key: string; distance: number } | undefined;
+  for (const candidate of known) {
+    const distance = editDistance(key.toLowerCase(), candidate.toLowerCase());
+    if (distance <= Math.max(1, Math.floor(candidate.length / 3)) && (!best || distance < best.distance))
+      best = { key: candidate, distance };
+  }
+  return best?.key;
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = current;
+  }
+  return previous[b.length];
 }
 
 /** Secrets in workflow input would sit in history for good: refuse them, naming the fields. */

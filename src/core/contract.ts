@@ -67,6 +67,19 @@ export interface ConnectorContext<Config = unknown> {
   saveCredentials: CredentialSaver;
   /** retrieveMetadata only: listing calls refused in a row by a rate limit before this one (counted by the workflow). */
   rateLimitStreak?: number;
+  /**
+   * The credential's rate-limit gate, shared by every call with this credential (set by the engine;
+   * connectors fall back to a process-local one when it is missing). Every network call passes it.
+   */
+  rateLimitGate?: CallGate;
+}
+
+/** One credential's rate-limit gate (connectors/shared/rate-limit-gate.ts). */
+export interface CallGate {
+  /** Throws RateLimitError(retryAt) when the credential is inside an announced wait; no request is sent. */
+  check(operation: string, externalId?: string): void;
+  /** `check`, then `call`; a RateLimitError thrown by `call` records the wait for every caller of this credential. */
+  run<T>(operation: string, call: () => Promise<T>, externalId?: string): Promise<T>;
 }
 
 /** zod metadata key that marks a config field as a credential (see `secret`). */

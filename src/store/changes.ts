@@ -1,31 +1,57 @@
-// The change feed (`changes` table): the one writer (lock, append, SQL fragments for writes that
-// append in the same statement) and the typed readers downstream consumers follow by `seq`.
-import type pg from 'pg';
+// The change feed (`changes` table): the one writer (append, SQL fragments for writes that append
+// in the same statement, no lock: seqs come from the writing transaction) and the typed readers
+// downstream consumers follow by `seq`.
 import type { DocKey } from '../core/refs.js';
 import { ConfigError } from '../core/errors.js';
-import { inTransaction, type Queryable } from './db.js';
+import type { Queryable } from './db.js';
 
-export type ChangeKind = 'upsert' | 'delete' | 'content';
+export type ChangeKind = 'upsert' | 'delete' | 'content' | 'metadata';
 
-/** Any constant: the advisory lock key of the change feed. */
-const CHANGE_FEED_LOCK = 0x646f6373;
-
-/**
- * Taken first by every transaction that writes `changes`, held until it commits: change rows then
- * commit in `seq` order, so a consumer that keeps max(seq) as its cursor never skips a row that was
- * still uncommitted when it read. (Taking it first, before any row lock, keeps it deadlock-free.)
+/*
+ * Ordering without a lock. A consumer keeps the last seq it handled as its cursor, so a row must
+ * never become visible after a reader has returned a row with a greater seq. A bigserial cannot
+ * give that: its numbers are drawn in call order, not commit order, and even "stop before the first
+ * row written by a running transaction" fails (T1 gets its xid, T2 gets a larger xid and draws seq
+ * 10, T1 draws 11 and commits: a reader whose oldest running transaction is T2 sees only 11, returns
+ * it, and later skips 10). So seq is drawn from the writing transaction itself:
+ *
+ * (W) every change row has seq in [txid·B + 1, txid·B + B), B = SEQS_PER_TRANSACTION, where txid
+ *     is its transaction's top-level id (`pg_current_xact_id()`, also stored in `txid`; the CHECK
+ *     `changes_seq_in_txid_block` of migration 003 holds every row to it). seq order is txid order.
+ * (X) for the snapshot S of a read, xmin = `pg_snapshot_xmin(pg_current_snapshot())`: every
+ *     transaction with txid < xmin had ended (committed or rolled back) when S was taken; every
+ *     transaction that may still commit has txid ≥ xmin (running ones by definition of xmin, later
+ *     ones because ids are handed out in increasing order and were ≥ S's xmax). READABLE_BELOW
+ *     refines xmin to the oldest running transaction that can write this table (see there).
+ * readChanges returns, from S, the rows with since < seq < xmin·B in seq order. By (W) these are
+ * exactly the rows with txid < xmin, all written by ended transactions (X), so the set of rows below
+ * xmin·B is final when S is taken: it holds exactly the rows S sees there, and any row that commits
+ * later has txid ≥ xmin, hence seq ≥ xmin·B > every seq returned. A cursor taken from a read
+ * therefore never passes a row that becomes visible later. The bound and the rows come from the same
+ * snapshot (pg_current_snapshot() is the statement's snapshot), which the proof needs: a later xmin
+ * would admit transactions that committed after the rows were read.
+ * Cost: a row is readable once every transaction older than its own has ended, not at its commit.
+ * B = 2^22 rows per transaction leaves 2^41 transaction ids before seq leaves bigint.
  */
-export async function lockChangeFeed(client: Queryable): Promise<void> {
-  await client.query('SELECT pg_advisory_xact_lock($1)', [CHANGE_FEED_LOCK]);
-}
-
-/** A transaction of its own for a write that appends to the feed: the lock comes first, as always. */
-export function inChangeFeedTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-  return inTransaction(pool, async (client) => {
-    await lockChangeFeed(client);
-    return work(client);
-  });
-}
+export const SEQS_PER_TRANSACTION = 4_194_304;
+const TX_BLOCK = `(pg_current_xact_id()::text::bigint * ${SEQS_PER_TRANSACTION})`;
+/** The last seq this transaction used (or its block's base): an InitPlan, read once per statement. */
+const LAST_SEQ_OF_TX = `(SELECT coalesce(max(seq), ${TX_BLOCK}) FROM changes WHERE seq > ${TX_BLOCK} AND seq < ${TX_BLOCK} + ${SEQS_PER_TRANSACTION})`;
+/** The seq a statement writing exactly one change row gives it (to set on the document in the same statement). */
+export const NEXT_SINGLE_CHANGE_SEQ = `(${LAST_SEQ_OF_TX} + 1)`;
+/**
+ * Readable rows end below the block of the oldest transaction that was running at the statement's
+ * snapshot and may write here: (X) above. The snapshot's own list of running ids (xip) is used, not
+ * just its xmin, so that transactions of other databases of the cluster (Temporal's, other tenants')
+ * do not hold the feed back: an id is left out only while pg_stat_activity shows it running in a
+ * session of another database (or none), which cannot write this table; an id no longer shown
+ * (it ended since the snapshot, or its details are hidden from this role) is kept, so leaving one out
+ * is always safe. The reader's own transaction counts too.
+ */
+const READABLE_BELOW = `(SELECT least(coalesce(min(x::text::bigint), pg_snapshot_xmax(pg_current_snapshot())::text::bigint),
+                               pg_current_xact_id_if_assigned()::text::bigint) * ${SEQS_PER_TRANSACTION}
+    FROM pg_snapshot_xip(pg_current_snapshot()) AS x
+   WHERE NOT EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.backend_xid = x::xid AND a.datname IS DISTINCT FROM current_database()))`;
 
 export interface NewChange {
   externalId: string;
@@ -33,15 +59,13 @@ export interface NewChange {
   version: string | null;
 }
 
-/**
- * Appends one row per change, in array order (seqs ascend with it). The caller's transaction must
- * already hold `lockChangeFeed`. Returns each row's seq.
- */
+/** Appends one row per change, in array order (seqs ascend with it), in the caller's transaction. Returns each row's seq. */
 export async function appendChanges(client: Queryable, key: DocKey, changes: NewChange[]): Promise<{ seq: string; externalId: string }[]> {
   if (changes.length === 0) return [];
   const result = await client.query<{ seq: string; external_id: string }>(
-    `INSERT INTO changes (connector, user_id, external_id, kind, version)
-     SELECT $1, $2, id, k, v FROM unnest($3::text[], $4::text[], $5::text[]) AS t(id, k, v)
+    `INSERT INTO changes (seq, connector, user_id, external_id, kind, version)
+     SELECT ${LAST_SEQ_OF_TX} + t.n, $1, $2, t.id, t.k, t.v
+       FROM unnest($3::text[], $4::text[], $5::text[]) WITH ORDINALITY AS t(id, k, v, n)
      RETURNING seq, external_id`,
     [key.connector, key.userId, changes.map((c) => c.externalId), changes.map((c) => c.kind), changes.map((c) => c.version)],
   );
@@ -59,18 +83,19 @@ export interface ChangeRowsFrom {
   userId?: string;
   /** Appends in this order, so seqs follow it. */
   orderBy?: string;
+  /** A column of `from` already holding the seq (NEXT_SINGLE_CHANGE_SEQ, one row only); otherwise seqs are drawn here. */
+  seq?: string;
   returning: string;
 }
 
 /**
  * SQL that appends one change row per row of a CTE in the same statement, so the document write
  * and its change row commit (or retry) together: a write that matched nothing appends nothing.
- * As with `appendChanges`, the transaction must hold `lockChangeFeed` first.
  */
 export function changeRowsFrom(spec: ChangeRowsFrom): string {
-  return `INSERT INTO changes (connector, user_id, external_id, kind, version)
-     SELECT ${spec.connector ?? '$1'}, ${spec.userId ?? '$2'}, external_id, '${spec.kind}', ${spec.version} FROM ${spec.from}
-     ${spec.orderBy ? `ORDER BY ${spec.orderBy}` : ''}
+  return `INSERT INTO changes (seq, connector, user_id, external_id, kind, version)
+     SELECT ${spec.seq ?? `${LAST_SEQ_OF_TX} + row_number() OVER (${spec.orderBy ? `ORDER BY ${spec.orderBy}` : ''})`},
+            ${spec.connector ?? '$1'}, ${spec.userId ?? '$2'}, external_id, '${spec.kind}', ${spec.version} FROM ${spec.from}
      RETURNING ${spec.returning}`;
 }
 
@@ -113,7 +138,7 @@ function limitOf(limit: number | undefined): number {
   return Math.min(limit, MAX_CHANGES_PER_READ);
 }
 
-/** The feed after `since`, in seq order (commit order, see lockChangeFeed). */
+/** The feed after `since`, in seq order, up to the first row a running transaction may still precede (see above). */
 export async function readChanges(db: Queryable, query: ChangeQuery): Promise<Change[]> {
   const result = await db.query<{
     seq: string;
@@ -125,7 +150,7 @@ export async function readChanges(db: Queryable, query: ChangeQuery): Promise<Ch
     at: Date;
   }>(
     `SELECT seq, connector, user_id, external_id, kind, version, at FROM changes
-      WHERE seq > $1 AND ($2::text IS NULL OR connector = $2) AND ($3::text IS NULL OR user_id = $3)
+      WHERE seq > $1 AND seq < ${READABLE_BELOW} AND ($2::text IS NULL OR connector = $2) AND ($3::text IS NULL OR user_id = $3)
       ORDER BY seq LIMIT $4`,
     [cursorOf(query.since), query.connector ?? null, query.userId ?? null, limitOf(query.limit)],
   );
@@ -140,9 +165,9 @@ export async function readChanges(db: Queryable, query: ChangeQuery): Promise<Ch
   }));
 }
 
-/** The newest seq in the whole feed ('0' when empty): a cursor that skips everything so far. */
+/** The newest readable seq in the whole feed ('0' when empty): a cursor that skips everything so far. */
 export async function latestChangeSeq(db: Queryable): Promise<string> {
-  const result = await db.query<{ seq: string | null }>('SELECT max(seq)::text AS seq FROM changes');
+  const result = await db.query<{ seq: string | null }>(`SELECT max(seq)::text AS seq FROM changes WHERE seq < ${READABLE_BELOW}`);
   return result.rows[0]?.seq ?? '0';
 }
 

@@ -1,27 +1,15 @@
-// The documents table: page, content and outcome writes, each appending its change-feed rows
-// (changes.ts). Every write is idempotent: re-applying the same page (an activity retry after a
-// crash) changes nothing and writes no change-feed rows.
+// The documents table: readers, and content and outcome writes, each appending its change-feed
+// row (changes.ts); listing writes live in page-write.ts. Every write is idempotent: a retried
+// write changes nothing and writes no change-feed rows.
 import type pg from 'pg';
-import type { DocMetadata, JsonObject } from '../core/contract.js';
-import type { DocKey, DocRef } from '../core/refs.js';
-import { appendChanges, changeRowsFrom, inChangeFeedTransaction, lockChangeFeed } from './changes.js';
-import type { Queryable } from './db.js';
+import type { JsonObject } from '../core/contract.js';
+import type { DocKey } from '../core/refs.js';
+import { changeRowsFrom, NEXT_SINGLE_CHANGE_SEQ } from './changes.js';
+import { inTransaction, type Queryable } from './db.js';
+import { tombstone } from './page-write.js';
 import { CLEAR_PARKED } from './parked.js';
 
-export interface PageWrite extends DocKey {
-  upserts: DocMetadata[];
-  deletes: string[];
-  deletedPaths?: string[];
-  /** Set while a full enumeration is in progress: rows seen are stamped for mark-and-sweep. */
-  sweepId?: string;
-}
-
-export interface PageWriteResult {
-  toFetch: DocRef[];
-  /** Rows created or whose version changed. */
-  upserted: number;
-  deleted: number;
-}
+export { applyMetadataPage, sweep, type PageWrite, type PageWriteResult } from './page-write.js';
 
 export interface DocumentRow {
   connector: string;
@@ -48,151 +36,6 @@ export interface DocumentRow {
   deleted_at: Date | null;
   updated_at: Date;
   seq: string;
-}
-
-/** Writes one metadata page in the caller's transaction. */
-export async function applyMetadataPage(client: Queryable, page: PageWrite): Promise<PageWriteResult> {
-  await lockChangeFeed(client); // callers run this inside a transaction
-  const { connector, userId } = page;
-  const deleted = await tombstone(client, page);
-
-  // Last occurrence wins when a page lists the same id twice.
-  const upserts = [...new Map(page.upserts.map((d) => [d.externalId, d])).values()];
-  if (upserts.length === 0) return { toFetch: [], upserted: 0, deleted };
-
-  const ids = upserts.map((d) => d.externalId);
-  const existing = await client.query<{
-    external_id: string;
-    version: string;
-    deleted_at: Date | null;
-    fetched_version: string | null;
-    status: string;
-  }>(
-    `SELECT external_id, version, deleted_at, fetched_version, status FROM documents
-      WHERE connector = $1 AND user_id = $2 AND external_id = ANY($3::text[]) FOR UPDATE`,
-    [connector, userId, ids],
-  );
-  const before = new Map(existing.rows.map((r) => [r.external_id, r]));
-  const changed = upserts.filter((d) => {
-    const row = before.get(d.externalId);
-    return !row || row.version !== d.version || row.deleted_at !== null;
-  });
-
-  const appended = await appendChanges(
-    client,
-    page,
-    changed.map((d) => ({ externalId: d.externalId, kind: 'upsert', version: d.version })),
-  );
-  const seqs = new Map(appended.map((c) => [c.externalId, c.seq]));
-
-  // Unchanged rows only get their sweep stamp (and metadata refresh); changed rows go back to pending.
-  await client.query(
-    `INSERT INTO documents AS d (connector, user_id, external_id, title, path, path_lower, mime_type, size,
-                                 modified_at, version, extra, sweep_id, seq, status)
-     SELECT $1, $2, t.id, t.title, t.path, t.path_lower, t.mime, t.size, t.modified, t.version, t.extra, $3,
-            COALESCE(t.seq, 0), 'pending'
-       FROM unnest($4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::bigint[], $10::timestamptz[],
-                   $11::text[], $12::jsonb[], $13::bigint[])
-         AS t(id, title, path, path_lower, mime, size, modified, version, extra, seq)
-     ON CONFLICT (connector, user_id, external_id) DO UPDATE SET
-       title = EXCLUDED.title, path = EXCLUDED.path, path_lower = EXCLUDED.path_lower,
-       mime_type = EXCLUDED.mime_type, size = EXCLUDED.size, modified_at = EXCLUDED.modified_at,
-       extra = EXCLUDED.extra, sweep_id = COALESCE(EXCLUDED.sweep_id, d.sweep_id),
-       version = EXCLUDED.version,
-       seq = CASE WHEN EXCLUDED.seq > 0 THEN EXCLUDED.seq ELSE d.seq END,
-       status = CASE WHEN EXCLUDED.seq = 0 THEN d.status
-                     WHEN d.fetched_version IS DISTINCT FROM EXCLUDED.version THEN 'pending'
-                     WHEN d.status <> 'deleted' THEN d.status
-                     WHEN d.content_sha256 IS NOT NULL THEN 'fetched'
-                     ELSE 'skipped' END,
-       error = CASE WHEN EXCLUDED.seq > 0 AND d.fetched_version IS DISTINCT FROM EXCLUDED.version THEN NULL ELSE d.error END,
-       attempts = CASE WHEN EXCLUDED.seq > 0 AND d.fetched_version IS DISTINCT FROM EXCLUDED.version THEN 0 ELSE d.attempts END,
-       deleted_at = CASE WHEN EXCLUDED.seq > 0 THEN NULL ELSE d.deleted_at END,
-       updated_at = CASE WHEN EXCLUDED.seq > 0 THEN now() ELSE d.updated_at END`,
-    [
-      connector,
-      userId,
-      page.sweepId ?? null,
-      ids,
-      upserts.map((d) => d.title),
-      upserts.map((d) => d.path ?? null),
-      upserts.map((d) => pathLower(d)),
-      upserts.map((d) => d.mimeType ?? null),
-      upserts.map((d) => (d.size === undefined ? null : String(d.size))),
-      upserts.map((d) => d.modifiedAt ?? null),
-      upserts.map((d) => d.version),
-      upserts.map((d) => (d.extra ? JSON.stringify(d.extra) : null)),
-      upserts.map((d) => seqs.get(d.externalId) ?? '0'),
-    ],
-  );
-
-  // Anything whose current version has not been fetched yet is (still) to fetch: a retried
-  // activity therefore returns the same refs even though it wrote nothing new.
-  const toFetch = upserts
-    .filter((d) => before.get(d.externalId)?.fetched_version !== d.version)
-    .map((d) => ({ externalId: d.externalId, version: d.version }));
-  return { toFetch, upserted: changed.length, deleted };
-}
-
-function pathLower(doc: DocMetadata): string | null {
-  const fromExtra = doc.extra?.pathLower;
-  if (typeof fromExtra === 'string') return fromExtra;
-  return doc.path ? doc.path.toLowerCase() : null;
-}
-
-function likePrefix(prefix: string): string {
-  return prefix.replace(/[\\%_]/g, (c) => `\\${c}`) + '/%';
-}
-
-/** One 'delete' row per tombstoned document of the `gone` CTE, in external_id order. */
-const TOMBSTONE_CHANGES = changeRowsFrom({
-  from: 'gone',
-  kind: 'delete',
-  version: 'version',
-  orderBy: 'external_id',
-  returning: 'seq, external_id',
-});
-
-/** Tombstones ids and path prefixes (a deleted folder takes everything under it). */
-async function tombstone(client: Queryable, page: PageWrite): Promise<number> {
-  const paths = (page.deletedPaths ?? []).map((p) => p.toLowerCase());
-  if (page.deletes.length === 0 && paths.length === 0) return 0;
-  const result = await client.query(
-    `WITH gone AS (
-       UPDATE documents SET deleted_at = now(), status = 'deleted', updated_at = now()
-        WHERE connector = $1 AND user_id = $2 AND deleted_at IS NULL
-          AND (external_id = ANY($3::text[])
-               OR path_lower = ANY($4::text[])
-               OR path_lower LIKE ANY($5::text[]))
-        RETURNING external_id, version)
-     ${TOMBSTONE_CHANGES}`,
-    [page.connector, page.userId, page.deletes, paths, paths.map(likePrefix)],
-  );
-  await setSeqs(client, page, result.rows);
-  return result.rowCount ?? 0;
-}
-
-async function setSeqs(client: Queryable, key: DocKey, rows: { seq: string; external_id: string }[]): Promise<void> {
-  if (rows.length === 0) return;
-  await client.query(
-    `UPDATE documents d SET seq = t.seq FROM unnest($3::text[], $4::bigint[]) AS t(id, seq)
-      WHERE d.connector = $1 AND d.user_id = $2 AND d.external_id = t.id`,
-    [key.connector, key.userId, rows.map((r) => r.external_id), rows.map((r) => r.seq)],
-  );
-}
-
-/** Mark-and-sweep: after a clean full enumeration, rows not stamped with `sweepId` are gone at the source. */
-export async function sweep(client: Queryable, key: DocKey, sweepId: string): Promise<number> {
-  const result = await client.query(
-    `WITH gone AS (
-       UPDATE documents SET deleted_at = now(), status = 'deleted', updated_at = now()
-        WHERE connector = $1 AND user_id = $2 AND deleted_at IS NULL AND sweep_id IS DISTINCT FROM $3
-        RETURNING external_id, version)
-     ${TOMBSTONE_CHANGES}`,
-    [key.connector, key.userId, sweepId],
-  );
-  await setSeqs(client, key, result.rows);
-  return result.rowCount ?? 0;
 }
 
 export async function getDocument(db: Queryable, key: DocKey, externalId: string): Promise<DocumentRow | undefined> {
@@ -320,7 +163,7 @@ export async function markFailed(
 
 /** The source says the document is gone (e.g. deleted between listing and download). */
 export async function markGone(db: pg.Pool, key: DocKey, externalId: string): Promise<boolean> {
-  const changed = await inChangeFeedTransaction(db, (client) => tombstone(client, { ...key, upserts: [], deletes: [externalId] }));
+  const changed = await inTransaction(db, (client) => tombstone(client, { ...key, upserts: [], deletes: [externalId] }));
   return changed > 0;
 }
 
@@ -334,15 +177,23 @@ async function recordOutcome(
   params: unknown[],
   extraWhere = '',
 ): Promise<boolean> {
-  const write = (client: Queryable) =>
-    client.query(
-      `WITH done AS (
-       UPDATE documents SET ${setClause}, updated_at = now()
+  // One statement: the document write and its change row commit together, no transaction needed.
+  const result = await db.query(
+    `WITH done AS (
+       UPDATE documents SET ${setClause}, ${changeKind ? `seq = ${NEXT_SINGLE_CHANGE_SEQ}, ` : ''}updated_at = now()
         WHERE connector = $1 AND user_id = $2 AND external_id = $3 AND version = $4 AND deleted_at IS NULL ${extraWhere}
-        RETURNING external_id)
-     ${changeKind ? changeRowsFrom({ from: 'done', kind: changeKind, version: '$4', returning: 'external_id' }) : 'SELECT external_id FROM done'}`,
-      [key.connector, key.userId, externalId, version, ...params],
-    );
-  const result = changeKind ? await inChangeFeedTransaction(db, write) : await write(db);
+        RETURNING external_id, seq)
+     ${changeKind ? changeRowsFrom({ from: 'done', kind: changeKind, version: '$4', seq: 'seq', returning: 'external_id' }) : 'SELECT external_id FROM done'}`,
+    [key.connector, key.userId, externalId, version, ...params],
+  );
   return (result.rowCount ?? 0) > 0;
+}
+
+/** How many rows listDocuments would return without a limit: a listing says "showing N of M". */
+export async function countDocuments(db: Queryable, query: Omit<DocumentQuery, 'limit' | 'offset'>): Promise<number> {
+  const result = await db.query<{ n: string }>(
+    'SELECT count(*) AS n FROM documents WHERE connector = $1 AND user_id = $2 AND ($3::text IS NULL OR status = $3)',
+    [query.connector, query.userId, query.status ?? null],
+  );
+  return Number(result.rows[0].n);
 }

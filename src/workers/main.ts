@@ -1,5 +1,5 @@
 // Worker entry point: `npm run worker` / `docsync worker`. Reads env, builds the engine (which
-// migrates the database), serves metrics and health, runs until SIGINT/SIGTERM, then drains and exits.
+// migrates the database), serves metrics and health (DOCSYNC_METRICS_HOST, default 0.0.0.0), runs until SIGINT/SIGTERM, then drains and exits.
 import { pino } from 'pino';
 import { createEngine } from './engine.js';
 import { engineOptionsFromEnv, readWorkerEnv } from './env.js';
@@ -21,8 +21,17 @@ export async function runWorker(environment: NodeJS.ProcessEnv = process.env): P
       env.DOCSYNC_METRICS_PORT > 0
         ? await startHealthServer({
             port: env.DOCSYNC_METRICS_PORT,
+            host: environment.DOCSYNC_METRICS_HOST || '0.0.0.0',
             metrics,
-            isReady: () => worker.getState() === 'RUNNING',
+            // Probed on each /readyz: a worker that polls but cannot reach its database fails every sync.
+            checks: {
+              worker: async () => {
+                if (worker.getState() !== 'RUNNING') throw new Error(`worker is ${worker.getState()}`);
+              },
+              postgres: () => engine.pool.query('SELECT 1'),
+              temporal: () =>
+                engine.client.connection.withDeadline(Date.now() + 2_000, () => engine.client.connection.workflowService.getSystemInfo({})),
+            },
             coreMetricsUrl: `http://${env.DOCSYNC_CORE_METRICS_ADDRESS}/metrics`,
           })
         : undefined;

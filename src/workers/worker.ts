@@ -9,6 +9,7 @@ import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/w
 import { createActivities, type ActivityDeps } from '../activities/index.js';
 import { BlobStore } from '../store/blobs.js';
 import type { CredentialStore } from '../store/credentials.js';
+import { activityDurationInterceptor } from './metrics.js';
 
 export interface DocsyncWorkerOptions {
   connection: NativeConnection;
@@ -56,6 +57,7 @@ export async function createDocsyncWorker(options: DocsyncWorkerOptions): Promis
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     activities,
+    ...(options.metrics ? { interceptors: { activity: [activityDurationInterceptor(options.metrics)] } } : {}),
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: workflowsPath() }),
     maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions ?? 20,
     maxConcurrentWorkflowTaskExecutions: options.maxConcurrentWorkflowTaskExecutions ?? 40,

@@ -1,7 +1,7 @@
 // Fetches the small documents of a page in batches (retrieveDataBatch), two batches at a time;
 // returns what is left for retrieveDoc children: large or failing documents (with the attempts
 // already spent), and everything not tried because the source asked to slow down.
-import { proxyActivities } from '@temporalio/workflow';
+import { isCancellation, proxyActivities } from '@temporalio/workflow';
 import type * as activities from '../activities/index.js';
 import { BATCH_ACTIVITY_OPTIONS } from './activity-options.js';
 import type { DocOutcome, DocRef, RetrieveBatchInput, RetrieveBatchResult } from './types.js';
@@ -38,7 +38,8 @@ export async function fetchInBatches(docs: DocRef[], batchSize: number, hooks: B
       let result: RetrieveBatchResult;
       try {
         result = await retrieveDataBatch({ ...hooks.input, docs: chunk });
-      } catch {
+      } catch (err) {
+        if (isCancellation(err)) throw err; // the sync is being cancelled: no children for these
         add(chunk, 0); // each document gets its own child, retries and final record
         continue;
       }

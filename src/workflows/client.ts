@@ -1,11 +1,25 @@
 // Typed helpers for code outside the workflows (CLI, conformance engine, tests, bench): start a
 // user's sync by the workflow function, signal it and query it by their definitions. Not part of
 // the workflow bundle (index.ts does not export it).
-import { WorkflowExecutionAlreadyStartedError, WorkflowIdConflictPolicy } from '@temporalio/client';
+import {
+  QueryNotRegisteredError,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowIdConflictPolicy,
+  WorkflowNotFoundError,
+} from '@temporalio/client';
 import type { Client, WorkflowHandle, WorkflowStartOptions } from '@temporalio/client';
-import { cancelSignal, pauseSignal, resumeSignal, resyncSignal, statusQuery, syncNowSignal, syncWorkflowId } from './definitions.js';
+import {
+  cancelSignal,
+  pauseSignal,
+  resumeSignal,
+  resyncSignal,
+  settingsQuery,
+  statusQuery,
+  syncNowSignal,
+  syncWorkflowId,
+} from './definitions.js';
 import { syncUser } from './sync-user.js';
-import { DEFAULT_TASK_QUEUE, type SyncStatus, type SyncUserInput } from './types.js';
+import { DEFAULT_TASK_QUEUE, type SyncSettings, type SyncStatus, type SyncUserInput } from './types.js';
 
 export type SyncHandle = WorkflowHandle<typeof syncUser>;
 
@@ -65,4 +79,24 @@ export function signalSync(handle: WorkflowHandle, signal: SyncSignalName): Prom
 
 export function querySyncStatus(handle: WorkflowHandle): Promise<SyncStatus> {
   return handle.query(statusQuery);
+}
+
+/** What the running sync was started with; undefined when its workers predate the `settings` query. */
+export async function querySyncSettings(handle: WorkflowHandle): Promise<SyncSettings | undefined> {
+  try {
+    return await handle.query(settingsQuery);
+  } catch (err) {
+    if (err instanceof QueryNotRegisteredError) return undefined;
+    throw err;
+  }
+}
+
+/** True while the user's sync runs (any run of its chain); false when it closed or never started. */
+export async function isSyncRunning(handle: WorkflowHandle): Promise<boolean> {
+  try {
+    return (await handle.describe()).status.name === 'RUNNING';
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return false;
+    throw err;
+  }
 }

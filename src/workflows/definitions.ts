@@ -1,9 +1,10 @@
 // Signals, queries and search attribute keys of the docsync workflows, shared with clients.
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
-import type { DocDone, DocRateLimited, SyncStatus } from './types.js';
+import type { DocDone, DocRateLimited, SyncSettings, SyncStatus } from './types.js';
 
 export const statusQuery = defineQuery<SyncStatus>('status');
+export const settingsQuery = defineQuery<SyncSettings>('settings');
 export const syncNowSignal = defineSignal('syncNow');
 export const pauseSignal = defineSignal('pause');
 export const resumeSignal = defineSignal('resume');

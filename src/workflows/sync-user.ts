@@ -3,15 +3,16 @@
 // children in a sliding window, and turns rate limits into durable timers.
 import {
   ApplicationFailure,
+  CancellationScope,
   condition,
   continueAsNew,
   allHandlersFinished,
+  isCancellation,
   ParentClosePolicy,
   patched,
   proxyActivities,
   setHandler,
   startChild,
-  uuid4,
   workflowInfo,
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
@@ -26,13 +27,16 @@ import {
   pauseSignal,
   resumeSignal,
   resyncSignal,
+  settingsQuery,
   syncNowSignal,
 } from './definitions.js';
 import { DownloadWindow } from './download-window.js';
+import { endingWith } from './closing.js';
 import { classifyFailure } from './failures.js';
 import { HistoryBudget } from './history-budget.js';
 import { retrieveDoc } from './retrieve-doc.js';
 import { SyncStatusBoard } from './status.js';
+import { beginSyncRun, finishSyncRun, freshState, recordPage, stripUndefined } from './sync-state.js';
 import type {
   CarriedState,
   DocDone,
@@ -88,6 +92,8 @@ export async function syncUser(input: SyncUserInput): Promise<SyncUserResult> {
   const onDocDone = (done: DocDone) => void (downloads.finished(done.childId) && countOutcome(done.outcome));
 
   status.answerQueries();
+  // What `docsync sync` compares a new --config/--interval with (a query: no command, replay-safe).
+  setHandler(settingsQuery, () => ({ config: input.config, credentialRef: input.credentialRef, options: opts }));
   setHandler(syncNowSignal, () => void (state.syncRequested = true));
   setHandler(pauseSignal, () => void (state.paused = true));
   setHandler(resumeSignal, () => {
@@ -117,6 +123,7 @@ export async function syncUser(input: SyncUserInput): Promise<SyncUserResult> {
         ...(state.rateLimitStreak ? { rateLimitStreak: state.rateLimitStreak } : {}),
       });
     } catch (err) {
+      if (isCancellation(err)) throw err; // the workflow is being cancelled, not the source failing
       await recoverFrom(err);
       return undefined;
     }
@@ -184,19 +191,23 @@ export async function syncUser(input: SyncUserInput): Promise<SyncUserResult> {
     if (status.phase === 'rate-limited') status.setPhase('listing');
     downloads.started(childId);
     try {
-      const child = await startChild(retrieveDoc, {
-        workflowId: childId,
-        args: [
-          {
-            ...ref,
-            doc,
-            parentWorkflowId: workflowId,
-            syncRunId: state.syncRunId,
-            maxAttempts: Math.max(1, opts.docMaxAttempts - attemptsUsed),
-          },
-        ],
-        parentClosePolicy: ParentClosePolicy.ABANDON,
-      });
+      // Outside the cancellable scope: a cancelled sync abandons its children (ParentClosePolicy.ABANDON)
+      // instead of asking each to cancel.
+      const child = await CancellationScope.nonCancellable(() =>
+        startChild(retrieveDoc, {
+          workflowId: childId,
+          args: [
+            {
+              ...ref,
+              doc,
+              parentWorkflowId: workflowId,
+              syncRunId: state.syncRunId,
+              maxAttempts: Math.max(1, opts.docMaxAttempts - attemptsUsed),
+            },
+          ],
+          parentClosePolicy: ParentClosePolicy.ABANDON,
+        }),
+      );
       // Completion in this run; the docDone signal covers children that outlive it (continue-as-new).
       child.result().then(
         (outcome) => onDocDone({ childId, outcome }),
@@ -227,80 +238,46 @@ export async function syncUser(input: SyncUserInput): Promise<SyncUserResult> {
     state.syncRequested = false;
   }
 
-  while (!requests.cancel) {
-    if (state.paused) {
-      status.setPhase('paused', 'paused by signal: send resume to continue');
-      await condition(() => !state.paused || requests.cancel);
-      continue;
-    }
-    if (requests.resync) {
-      requests.resync = false;
-      state.milestone = {};
-      state.syncRunId = undefined;
-    }
-    const syncRunId = state.syncRunId ?? beginSyncRun(state);
-    status.setPhase('listing');
-    const page = await listNextPage(syncRunId);
-    if (!page) continue;
-    recordPage(state, page);
-    budget.pageListed();
-    await fetchDocuments(page);
-    if (!page.hasMore) {
-      finishSyncRun(state);
-      await idleUntilNextSync();
-      if (opts.once) break;
-    }
-    if (budget.exhausted(downloads.count) && !requests.cancel) {
-      await condition(allHandlersFinished);
-      return continueAsNew<typeof syncUser>({
-        ...input,
-        carried: { ...state, inFlight: downloads.ids(), runs: state.runs + 1 },
-      });
-    }
+  try {
+    return await syncLoop();
+  } catch (err) {
+    throw endingWith(err, status, state);
   }
-  status.setPhase(requests.cancel ? 'cancelled' : 'idle', requests.cancel ? 'cancelled by signal' : 'one-off sync finished');
-  await condition(allHandlersFinished);
-  return { counters: state.counters, phase: status.phase };
-}
 
-function freshState(): CarriedState {
-  return {
-    milestone: {},
-    counters: { pages: 0, listed: 0, fetched: 0, unchanged: 0, skipped: 0, failed: 0, deleted: 0, rateLimitWaits: 0 },
-    inFlight: [],
-    pageNo: 0,
-    sweeping: false,
-    paused: false,
-    syncRequested: false,
-    runs: 0,
-  };
-}
-
-/** A sync run (one import log row) starts; with no milestone it is a full enumeration, swept at its end. */
-function beginSyncRun(state: CarriedState): string {
-  state.syncRunId = uuid4();
-  state.pageNo = 0;
-  state.sweeping = Object.keys(state.milestone).length === 0;
-  return state.syncRunId;
-}
-
-function recordPage(state: CarriedState, page: RetrieveMetadataResult): void {
-  state.lastError = undefined;
-  state.rateLimitStreak = undefined;
-  state.milestone = page.milestone;
-  state.pageNo += 1;
-  state.counters.pages += 1;
-  state.counters.listed += page.upserted;
-  state.counters.deleted += page.deleted;
-  if (page.reset) state.sweeping = true;
-}
-
-function finishSyncRun(state: CarriedState): void {
-  state.syncRunId = undefined;
-  state.sweeping = false;
-  state.lastSyncAt = new Date().toISOString();
-}
-
-function stripUndefined<T extends object>(value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+  async function syncLoop(): Promise<SyncUserResult> {
+    while (!requests.cancel) {
+      if (state.paused) {
+        status.setPhase('paused', 'paused by signal: send resume to continue');
+        await condition(() => !state.paused || requests.cancel);
+        continue;
+      }
+      if (requests.resync) {
+        requests.resync = false;
+        state.milestone = {};
+        state.syncRunId = undefined;
+      }
+      const syncRunId = state.syncRunId ?? beginSyncRun(state);
+      status.setPhase('listing');
+      const page = await listNextPage(syncRunId);
+      if (!page) continue;
+      recordPage(state, page);
+      budget.pageListed();
+      await fetchDocuments(page);
+      if (!page.hasMore) {
+        finishSyncRun(state);
+        await idleUntilNextSync();
+        if (opts.once) break;
+      }
+      if (budget.exhausted(downloads.count) && !requests.cancel) {
+        await condition(allHandlersFinished);
+        return continueAsNew<typeof syncUser>({
+          ...input,
+          carried: { ...state, inFlight: downloads.ids(), runs: state.runs + 1 },
+        });
+      }
+    }
+    status.setPhase(requests.cancel ? 'cancelled' : 'idle', requests.cancel ? 'cancelled by signal' : 'one-off sync finished');
+    await condition(allHandlersFinished);
+    return { counters: state.counters, phase: status.phase };
+  }
 }

@@ -77,6 +77,13 @@ export interface SyncUserInput {
   carried?: CarriedState;
 }
 
+/** What a running sync was started with (the `settings` query): options with their defaults filled in. */
+export interface SyncSettings {
+  credentialRef?: string;
+  config?: JsonObject;
+  options: Required<SyncOptions>;
+}
+
 export interface SyncStatus {
   workflowId: string;
   connector: string;

@@ -97,8 +97,9 @@ describe('docsync CLI', () => {
     await eventually(async () => (await docsync('status', 'sample', 'carol', '--json')).stdout.includes('"phase": "paused"'));
     expect((await docsync('resume', 'sample', 'carol')).code).toBe(0);
     await eventually(async () => (await docsync('status', 'sample', 'carol', '--json')).stdout.includes('"phase": "idle"'));
-    expect((await docsync('cancel', 'sample', 'carol')).stdout).toContain('sent cancel');
-    await h.client.workflow.getHandle('sync/sample/carol').result();
+    expect((await docsync('cancel', 'sample', 'carol')).stdout).toContain('requested cancellation of sync/sample/carol');
+    await expect(h.client.workflow.getHandle('sync/sample/carol').result()).rejects.toThrow();
+    expect((await h.client.workflow.getHandle('sync/sample/carol').describe()).status.name).toBe('CANCELLED');
   });
 
   it('gives clear errors and exit codes for an unknown user and an unreachable Temporal', async () => {

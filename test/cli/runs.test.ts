@@ -77,7 +77,7 @@ describe('docsync runs', () => {
     expect(table.stdout).toMatch(/sample\/dave\s*│\s*completed\s*│\s*\d+\s*│\s*3\s*│\s*0\s*│\s*0\s*│\s*full/);
 
     expect((await docsync('cancel', 'sample', 'dave')).code).toBe(0);
-    await h.client.workflow.getHandle('sync/sample/dave').result();
+    await expect(h.client.workflow.getHandle('sync/sample/dave').result()).rejects.toThrow(); // ends CANCELED
   });
 
   it('refuses a bad --limit with exit code 2', async () => {

@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseMilestone } from '../../src/activities/milestone.js';
 import { type DocMetadata } from '../../src/core/contract.js';
 import type { DropboxMilestone } from '../../src/connectors/dropbox/listing.js';
-import { AuthError, ConfigError, NotFoundError, RateLimitError, TransientError } from '../../src/core/errors.js';
+import { AuthError, NotFoundError, RateLimitError, TransientError } from '../../src/core/errors.js';
 import { headerSafeJson } from '../../src/connectors/dropbox/fetch.js';
 import { dropboxContentHash } from '../fakes/dropbox/account.js';
 import { errorText, listUntilCaughtUp, readBody, rejectionOf, startHarness, type Harness } from './harness.js';
@@ -202,10 +202,10 @@ describe('listing', () => {
     expect(pages.flatMap((p) => p.upserts.map((d) => d.path)).sort()).toEqual(['/Work/Budget.XLSX', '/Work/specs/api.md']);
   });
 
-  it('with a rootPath that does not exist, listing fails with a ConfigError naming rootPath', async () => {
+  it('with a rootPath that does not exist, listing fails with a NotFoundError naming the folder (the sync waits it out)', async () => {
     const err = await expectRejection(h.connector.retrieveMetadata(h.withConfig({ rootPath: '/nope' }), {}));
-    expect(err).toBeInstanceOf(ConfigError);
-    expect((err as ConfigError).fields).toEqual(['rootPath']);
+    expect(err).toBeInstanceOf(NotFoundError);
+    expect((err as Error).message).toContain('"/nope" (rootPath) is unavailable');
   });
 
   it('non-ASCII file names are listed and downloaded (Dropbox-API-Arg escapes them)', async () => {
@@ -396,16 +396,29 @@ describe('authentication', () => {
     expect(h.saved).toHaveLength(1);
   });
 
-  it('given an access token Dropbox does not know, the call fails with AuthError without refreshing', async () => {
+  it('given an access token Dropbox does not know (401 invalid_access_token), one refresh is tried and the call succeeds', async () => {
+    h.fake.addFile('/known.txt', 'k');
     const ctx = h.withConfig({
       accessToken: 'sl.not-a-token-dropbox-ever-issued',
       accessTokenExpiresAt: new Date(Date.now() + 3_600_000).toISOString(),
     });
+    const page = await h.connector.retrieveMetadata(ctx, {});
+    expect(page.upserts.map((d) => d.path)).toContain('/known.txt');
+    expect(h.fake.counts['/oauth2/token']).toBe(1);
+    expect(h.saved).toHaveLength(1);
+  });
+
+  it('given a 401 invalid_access_token that outlives the refresh, the call fails with AuthError after exactly one refresh', async () => {
+    const ctx = h.withConfig({
+      accessToken: 'sl.not-a-token-dropbox-ever-issued',
+      accessTokenExpiresAt: new Date(Date.now() + 3_600_000).toISOString(),
+    });
+    h.fake.inject('/2/files/list_folder', { kind: 'invalid-token' }, { times: 2 });
     const err = await expectRejection(h.connector.retrieveMetadata(ctx, {}));
     expect(err).toBeInstanceOf(AuthError);
     expect(err.message).toContain('invalid_access_token');
     expect(err.message).not.toContain('sl.not-a-token');
-    expect(h.fake.counts['/oauth2/token']).toBeUndefined();
+    expect(h.fake.counts['/oauth2/token']).toBe(1);
   });
 
   it('given a revoked refresh token, the call fails with AuthError (invalid_grant)', async () => {
@@ -440,7 +453,8 @@ describe('authentication', () => {
   it('ping succeeds with valid credentials and fails with AuthError on a rejected token', async () => {
     await h.connector.ping(h.ctx);
     expect(h.fake.counts['/2/users/get_current_account']).toBe(1);
-    h.fake.inject('/2/users/get_current_account', { kind: 'invalid-token' });
+    // A rejected token gets one refresh and one retry; rejected again, it is an AuthError.
+    h.fake.inject('/2/users/get_current_account', { kind: 'invalid-token' }, { times: 2 });
     const err = await expectRejection(h.connector.ping(h.ctx));
     expect(err).toBeInstanceOf(AuthError);
   });

@@ -44,7 +44,7 @@ describe('worker process + temporal CLI', () => {
     worker.stdout.on('data', (d) => (output += d));
     worker.stderr.on('data', (d) => (output += d));
     const exited = new Promise<number | null>((resolve) => worker.once('exit', (code) => resolve(code)));
-    await eventually(async () => output.includes('worker started'), 60_000);
+    await eventually(async () => output.includes('worker started'), 180_000);
 
     const source = newSampleSource();
     await seedThreeDocs(source);
@@ -102,6 +102,13 @@ describe('worker process + temporal CLI', () => {
     expect(metrics).toMatch(/docsync_documents_total\{connector="sample",outcome="listed"\} 3/);
     expect(metrics).toMatch(/docsync_documents_total\{connector="sample",outcome="fetched"\} 3/);
     expect(metrics).toMatch(/^temporal_\w+/m); // the SDK core's runtime metrics, re-exported
+    // Standard names for prom-client's defaults (no docsync_ prefix, no doubled process_), docsync's own under docsync_.
+    expect(metrics).toMatch(/^process_cpu_user_seconds_total /m);
+    expect(metrics).toMatch(/^nodejs_heap_size_total_bytes /m);
+    expect(metrics).not.toContain('docsync_process_');
+    expect(metrics).toMatch(/^docsync_activity_duration_seconds_count\{activity="retrieveMetadata",outcome="completed"\} [1-9]/m);
+    expect(metrics).toMatch(/^docsync_document_duration_seconds_count\{connector="sample",outcome="fetched"\} 3$/m);
+    expect(metrics).toMatch(/^docsync_last_caught_up_timestamp_seconds\{connector="sample"\} \d+/m);
 
     await exec(cli, ['workflow', 'signal', '--address', address, '--workflow-id', `sync/sample/alice-${taskQueue}`, '--name', 'cancel']);
     worker.kill('SIGTERM');

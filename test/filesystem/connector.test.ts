@@ -37,9 +37,11 @@ const versionsOf = (pages: { upserts: { externalId: string; version: string }[] 
   Object.fromEntries(pages.flatMap((p) => p.upserts.map((u) => [u.externalId, u.version])));
 
 describe('config', () => {
-  it('given a relative or missing root, the config is refused naming the field', () => {
+  it('given a relative root, the config is refused naming the field; a missing one fails the listing as an outage', async () => {
     expect(() => parseConnectorConfig(connector, { root: 'relative/dir' })).toThrow(ConfigError);
-    expect(() => parseConnectorConfig(connector, { root: '/no/such/docsync/dir' })).toThrow(/root: must be an existing directory/);
+    const { ctx } = filesystemContext({ root: '/no/such/docsync/dir' });
+    await expect(connector.retrieveMetadata(ctx, {})).rejects.toThrow(NotFoundError);
+    await expect(connector.retrieveMetadata(ctx, {})).rejects.toThrow(/filesystem root \/no\/such\/docsync\/dir is unavailable/);
   });
 
   it('given only a root, the defaults apply', () => {

@@ -87,10 +87,12 @@ defineConformanceSuite(
       return {
         ...googleSource(
           fake,
-          { listing: ['gmail.history.list', 'gmail.messages.list', 'gmail.users.getProfile'], download: ['gmail.messages.get'] },
+          {
+            listing: ['gmail.history.list', 'gmail.messages.list', 'gmail.messages.get.metadata', 'gmail.users.getProfile'],
+            download: ['gmail.messages.get'],
+          },
           { listing: 'gmail.history.list', download: 'gmail.messages.get' },
         ),
-        titleOf: id,
         add: async (name, content) => void ids.set(name, fake.gmail.addMessage({ subject: name, body: content })),
         remove: async (name) => fake.gmail.deleteMessage(id(name)),
         removeSilently: async (name) => fake.gmail.deleteMessage(id(name)),

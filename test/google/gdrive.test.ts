@@ -48,19 +48,21 @@ async function seededAndSynced(): Promise<{ ids: Record<string, string>; milesto
 }
 
 describe('gdrive first sync', () => {
-  it('given 5 documents and a folder with pageSize 2, takes the start token first, then lists 3 pages', async () => {
+  it('given 5 documents and a folder with pageSize 2, takes the start token first, then lists 3 pages (folders included, for paths)', async () => {
     const ids = seed();
     const { pages, milestone } = await syncUntilCaughtUp(connector, ctx);
-    expect(fake.requests.map((r) => r.route)).toEqual([
+    // One files.get: My Drive's root id, for paths (cached per user afterwards).
+    expect(fake.count('drive.files.get')).toBe(1);
+    expect(fake.requests.map((r) => r.route).filter((r) => r !== 'drive.files.get')).toEqual([
       'drive.changes.getStartPageToken',
       'drive.files.list',
       'drive.files.list',
       'drive.files.list',
     ]);
-    const listCall = fake.requests[1];
-    expect(listCall.query).toMatchObject({ pageSize: '2', q: "trashed = false and mimeType != 'application/vnd.google-apps.folder'" });
+    const listCall = fake.requests.find((r) => r.route === 'drive.files.list')!;
+    expect(listCall.query).toMatchObject({ pageSize: '2', q: 'trashed = false' });
     expect(String(listCall.query.fields)).toContain('md5Checksum');
-    expect(pages.map((p) => p.upserts.length)).toEqual([2, 2, 1]);
+    expect(pages.map((p) => p.upserts.length).reduce((a, b) => a + b)).toBe(5);
     expect(pages.map((p) => p.hasMore)).toEqual([true, true, false]);
     expect(pages[0].milestone).toMatchObject({ phase: 'list', startPageToken: expect.any(String), pageToken: expect.any(String) });
     expect(milestone).toEqual({ phase: 'changes', pageToken: (pages[0].milestone as { startPageToken: string }).startPageToken });

@@ -35,16 +35,17 @@ async function synced(ctx: TestContext<GmailConfig>): Promise<Milestone> {
 }
 
 describe('gmail first sync', () => {
-  it('given 5 messages with pageSize 2, reads the profile historyId first, then lists 3 pages', async () => {
+  it("given 5 messages with pageSize 2, reads the profile historyId first, then lists 3 pages (and each message's metadata)", async () => {
     const ids = seed();
     const startHistoryId = fake.gmail.currentHistoryId();
     const { pages, milestone } = await syncUntilCaughtUp(connector, context());
-    expect(fake.requests.map((r) => r.route)).toEqual([
+    expect(fake.requests.map((r) => r.route).filter((r) => r !== 'gmail.messages.get.metadata')).toEqual([
       'gmail.users.getProfile',
       'gmail.messages.list',
       'gmail.messages.list',
       'gmail.messages.list',
     ]);
+    expect(fake.count('gmail.messages.get.metadata')).toBe(5);
     expect(fake.requests[1].query).toMatchObject({ maxResults: '2' });
     expect(pages.map((p) => [p.upserts.length, p.hasMore])).toEqual([
       [2, true],
@@ -55,7 +56,11 @@ describe('gmail first sync', () => {
     expect(milestone).toEqual({ phase: 'history', historyId: startHistoryId });
     const docs = pages.flatMap((p) => p.upserts);
     expect(docs.map((d) => d.externalId).sort()).toEqual([...ids].sort());
-    expect(docs[0]).toMatchObject({ title: docs[0].externalId, mimeType: 'message/rfc822', version: MESSAGE_VERSION });
+    expect(docs[0]).toMatchObject({
+      title: expect.stringMatching(/^(one|two|three|four|five)$/),
+      mimeType: 'message/rfc822',
+      version: MESSAGE_VERSION,
+    });
   });
 
   it('passes the configured labelIds and q to messages.list', async () => {
@@ -86,7 +91,7 @@ describe('gmail incremental sync', () => {
     const added = fake.gmail.addMessage({ subject: 'new' });
     fake.gmail.deleteMessage(first);
     const page = await connector.retrieveMetadata(ctx, milestone);
-    expect(fake.counts()).toEqual({ 'gmail.history.list': 1 });
+    expect(fake.counts()).toEqual({ 'gmail.history.list': 1, 'gmail.messages.get.metadata': 1 });
     expect(page.upserts.map((d) => d.externalId)).toEqual([added]);
     expect(page.deletes).toEqual([first]);
     expect(page.milestone).toEqual({ phase: 'history', historyId: fake.gmail.currentHistoryId() });
@@ -111,7 +116,7 @@ describe('gmail incremental sync', () => {
     page = await connector.retrieveMetadata(ctx, milestone);
     expect(page.upserts.map((d) => d.externalId).sort()).toEqual([a, outside].sort());
     expect(page.deletes).toEqual([]);
-    expect(fake.counts()).toEqual({ 'gmail.history.list': 2 });
+    expect(fake.counts()).toEqual({ 'gmail.history.list': 2, 'gmail.messages.get.metadata': 2 });
   });
 
   it('pages through history one request per call', async () => {
@@ -125,7 +130,7 @@ describe('gmail incremental sync', () => {
       [1, false],
     ]);
     expect(pages[0].milestone).toMatchObject({ historyId: (milestone as { historyId: string }).historyId, pageToken: expect.any(String) });
-    expect(fake.counts()).toEqual({ 'gmail.history.list': 2 });
+    expect(fake.counts()).toEqual({ 'gmail.history.list': 2, 'gmail.messages.get.metadata': 3 });
   });
 
   it('when the historyId expired (404), restarts the full listing with reset: true', async () => {
@@ -140,6 +145,8 @@ describe('gmail incremental sync', () => {
       ['gmail.history.list', 404],
       ['gmail.users.getProfile', 200],
       ['gmail.messages.list', 200],
+      ['gmail.messages.get.metadata', 200],
+      ['gmail.messages.get.metadata', 200],
     ]);
     const rest = await syncUntilCaughtUp(connector, ctx, first.milestone);
     expect([...first.upserts, ...rest.pages.flatMap((p) => p.upserts)]).toHaveLength(6);

@@ -6,11 +6,11 @@ import {
   appendChanges,
   countChanges,
   DEFAULT_CHANGES_PER_READ,
-  inChangeFeedTransaction,
   latestChangeSeq,
   MAX_CHANGES_PER_READ,
   readChanges,
 } from '../../src/store/changes.js';
+import { inTransaction } from '../../src/store/db.js';
 import { latestCredentialRefFor } from '../../src/store/credentials.js';
 import { applyMetadataPage, listDocuments, listedSizes, markFetched, markSkipped } from '../../src/store/documents.js';
 import { listSyncRuns, recordPage } from '../../src/store/sync-runs.js';
@@ -93,7 +93,7 @@ describe('store readers', () => {
       kind: 'upsert' as const,
       version: '1',
     }));
-    await inChangeFeedTransaction(h.pool, (client) => appendChanges(client, key, rows));
+    await inTransaction(h.pool, (client) => appendChanges(client, key, rows));
     expect(await readChanges(h.pool, { since: start, ...key })).toHaveLength(DEFAULT_CHANGES_PER_READ);
     const most = await readChanges(h.pool, { since: start, ...key, limit: MAX_CHANGES_PER_READ * 10 });
     expect(most).toHaveLength(MAX_CHANGES_PER_READ);
@@ -109,7 +109,7 @@ describe('store readers', () => {
     const counts = (await countChanges(h.pool, key)).map((c) => `${c.externalId}:${c.kind}:${c.version}=${c.count}`).sort();
     expect(counts).toEqual(['c1:content:1=1', 'c1:upsert:1=1', 'c2:upsert:1=1']);
 
-    await inChangeFeedTransaction(h.pool, (client) => appendChanges(client, key, [{ externalId: 'c2', kind: 'upsert', version: '1' }]));
+    await inTransaction(h.pool, (client) => appendChanges(client, key, [{ externalId: 'c2', kind: 'upsert', version: '1' }]));
     expect((await countChanges(h.pool, key)).find((c) => c.externalId === 'c2')?.count).toBe(2);
   });
 

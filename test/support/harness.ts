@@ -143,7 +143,7 @@ export function useHarness(name: string, options: UseHarnessOptions = {}): Harne
 }
 
 /** Polls `check` until it returns a truthy value (or throws the last error after `timeoutMs`). */
-export async function eventually<T>(check: () => Promise<T | undefined | false>, timeoutMs = 60_000, intervalMs = 200): Promise<T> {
+export async function eventually<T>(check: () => Promise<T | undefined | false>, timeoutMs = 180_000, intervalMs = 200): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   for (;;) {

@@ -72,6 +72,7 @@ export function registerServiceCommands(program: Command): void {
       if (process.env.DOCSYNC_METRICS_PORT !== '0')
         console.log(`Worker metrics:  http://127.0.0.1:${process.env.DOCSYNC_METRICS_PORT ?? 9464}/metrics`);
       console.log(`Settings for other shells are in ${DEV_ENV_FILE} (the docsync CLI reads it). Ctrl-C stops everything.`);
+      process.env.DOCSYNC_METRICS_HOST ??= '127.0.0.1'; // dev metrics are for this machine only
       try {
         await (await workerModule()).runWorker(); // returns after SIGINT/SIGTERM once in-flight work drained
       } finally {

@@ -1,11 +1,13 @@
-// `docsync status [<connector> <user>] [--watch [--until-idle]] [--json]`: the workflow's `status` query
-// as a table, or redrawn with progress bars until Ctrl-C or until the sync is caught up.
-import { WorkflowNotFoundError } from '@temporalio/client';
+// `docsync status [<connector> <user>] [--open|--closed|--all] [--watch [--until-idle]] [--json]`: the
+// workflow's `status` query as a table (closed syncs too, with how they ended), or redrawn with
+// progress bars until Ctrl-C or until the sync is caught up.
+import { WorkflowNotFoundError, type Client, type WorkflowExecutionInfo } from '@temporalio/client';
 import Table from 'cli-table3';
 import type { Command } from 'commander';
-import { statusQuery, syncWorkflowId } from '../../workflows/definitions.js';
-import type { SyncStatus } from '../../workflows/types.js';
+import { searchAttributes, statusQuery, syncWorkflowId } from '../../workflows/definitions.js';
+import type { Phase, SyncStatus } from '../../workflows/types.js';
 import { CliError, EXIT, settings, temporalClient } from '../context.js';
+import { fitLine, terminalWidth } from '../output.js';
 
 /** A status query no worker answers within this time leaves its sync out of the list. */
 const QUERY_DEADLINE_MS = 5_000;
@@ -16,7 +18,26 @@ function withDeadline<T>(work: Promise<T>, ms: number): Promise<T | undefined> {
   return Promise.race([work.catch(() => undefined), expired]).finally(() => clearTimeout(timer));
 }
 
-async function collect(connector?: string, userId?: string): Promise<SyncStatus[]> {
+/** A listed sync: its status, and for a closed one how it ended (COMPLETED, FAILED, CANCELLED, TERMINATED...). */
+export type ListedSync = SyncStatus & { executionStatus?: string; closedAt?: string };
+
+/** Which syncs a listing shows; `recent` = open ones and those closed in the last RECENT_MS. */
+type Filter = 'open' | 'closed' | 'all' | 'recent';
+const RECENT_MS = 24 * 3600_000;
+
+function listQuery(filter: Filter): string {
+  // A continued-as-new run is one link of a chain that goes on: never a closed sync.
+  const closed = 'ExecutionStatus != "Running" AND ExecutionStatus != "ContinuedAsNew"';
+  const which = {
+    open: 'ExecutionStatus = "Running"',
+    closed,
+    all: `(ExecutionStatus = "Running" OR (${closed}))`,
+    recent: `(ExecutionStatus = "Running" OR (${closed} AND CloseTime > "${new Date(Date.now() - RECENT_MS).toISOString()}"))`,
+  }[filter];
+  return `WorkflowType = "syncUser" AND TaskQueue = "${settings().taskQueue}" AND ${which}`;
+}
+
+async function collect(connector?: string, userId?: string, filter: Filter = 'open'): Promise<ListedSync[]> {
   const client = await temporalClient();
   if (connector && userId) {
     const workflowId = syncWorkflowId(connector, userId);
@@ -30,14 +51,53 @@ async function collect(connector?: string, userId?: string): Promise<SyncStatus[
     }
   }
   // This deployment's syncs only (its task queue); queried side by side, each with a deadline, so a
-  // sync whose workers are gone cannot stall the whole listing.
-  const query = `WorkflowType = "syncUser" AND ExecutionStatus = "Running" AND TaskQueue = "${settings().taskQueue}"`;
-  const pending: Promise<SyncStatus | undefined>[] = [];
-  for await (const wf of client.workflow.list({ query })) {
-    pending.push(withDeadline(client.workflow.getHandle(wf.workflowId).query(statusQuery), QUERY_DEADLINE_MS));
+  // sync whose workers are gone cannot stall the whole listing. One row per sync: its latest run.
+  const latest = new Map<string, WorkflowExecutionInfo>();
+  for await (const wf of client.workflow.list({ query: listQuery(filter) })) {
+    const seen = latest.get(wf.workflowId);
+    if (!seen || isNewer(wf, seen)) latest.set(wf.workflowId, wf);
   }
-  const statuses = (await Promise.all(pending)).filter((s): s is SyncStatus => !!s && (!connector || s.connector === connector));
+  const pending = [...latest.values()].map((wf) =>
+    wf.status.name === 'RUNNING'
+      ? withDeadline(client.workflow.getHandle(wf.workflowId).query(statusQuery), QUERY_DEADLINE_MS)
+      : closedSync(client, wf),
+  );
+  const statuses = (await Promise.all(pending)).filter((s): s is ListedSync => !!s && (!connector || s.connector === connector));
   return statuses.sort((a, b) => a.workflowId.localeCompare(b.workflowId));
+}
+
+function isNewer(a: WorkflowExecutionInfo, b: WorkflowExecutionInfo): boolean {
+  if (a.status.name === 'RUNNING' || b.status.name === 'RUNNING') return a.status.name === 'RUNNING';
+  return (a.closeTime?.getTime() ?? 0) > (b.closeTime?.getTime() ?? 0);
+}
+
+/** A closed run: its last status (a worker replays it to answer) or what visibility knows, and its error. */
+async function closedSync(client: Client, wf: WorkflowExecutionInfo): Promise<ListedSync> {
+  const handle = client.workflow.getHandle(wf.workflowId, wf.runId);
+  const [queried, failure] = await Promise.all([
+    withDeadline(handle.query(statusQuery), QUERY_DEADLINE_MS),
+    wf.status.name === 'FAILED'
+      ? withDeadline(
+          handle.result().then(() => undefined, failureMessage),
+          QUERY_DEADLINE_MS,
+        )
+      : undefined,
+  ]);
+  const [connector = '', userId = ''] = wf.workflowId.split('/').slice(1);
+  const known: SyncStatus = queried ?? {
+    workflowId: wf.workflowId,
+    connector: wf.typedSearchAttributes.get(searchAttributes.connector) ?? connector,
+    userId: wf.typedSearchAttributes.get(searchAttributes.user) ?? userId,
+    phase: (wf.typedSearchAttributes.get(searchAttributes.phase) ?? 'idle') as Phase,
+    counters: { pages: 0, listed: 0, fetched: 0, unchanged: 0, skipped: 0, failed: 0, deleted: 0, rateLimitWaits: 0 },
+    inFlight: 0,
+    runsSoFar: 0,
+  };
+  return { ...known, lastError: known.lastError ?? failure, executionStatus: wf.status.name, closedAt: wf.closeTime?.toISOString() };
+}
+
+function failureMessage(err: Error): string {
+  return (err.cause as Error | undefined)?.message ?? err.message;
 }
 
 export function progressBar(done: number, total: number, width = 20): string {
@@ -46,14 +106,20 @@ export function progressBar(done: number, total: number, width = 20): string {
   return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${Math.round(ratio * 100)}%`;
 }
 
-export function renderStatuses(statuses: SyncStatus[], withBars = false): string {
-  if (statuses.length === 0) return 'no running syncs';
+/**
+ * The status table. `width` is the terminal's (output.ts terminalWidth): the wide table when it fits
+ * or when there is no terminal (piped output keeps one stable layout), otherwise one compact block
+ * per sync with every line cut to the width. Closed syncs add how they ended and their last error.
+ */
+export function renderStatuses(statuses: ListedSync[], withBars = false, width?: number): string {
+  if (statuses.length === 0) return 'no syncs';
+  const closed = statuses.some((s) => s.closedAt);
   const head = ['sync', 'phase', 'listed', 'fetched', 'failed', 'deleted', 'in flight', 'wait reason', 'next sync', 'ETA'];
+  if (closed) head.push('status', 'last error');
   if (withBars) head.push('progress');
   const table = new Table({ head, style: { head: [], border: [] } });
   for (const s of statuses) {
     const c = s.counters;
-    const processed = c.fetched + c.unchanged + c.skipped + c.failed;
     const row = [
       `${s.connector}/${s.userId}`,
       s.phase,
@@ -64,12 +130,38 @@ export function renderStatuses(statuses: SyncStatus[], withBars = false): string
       s.inFlight,
       s.waitReason ?? '',
       s.nextSyncAt ?? '',
-      s.etaSeconds !== undefined ? `${s.etaSeconds}s` : '',
+      etaOf(s),
     ].map(String);
-    if (withBars) row.push(progressBar(processed, c.listed));
+    if (closed) row.push(s.closedAt ? `${s.executionStatus} ${s.closedAt}` : 'RUNNING', s.lastError ?? '');
+    if (withBars) row.push(progressBar(processedOf(s), c.listed));
     table.push(row);
   }
-  return table.toString();
+  const wide = table.toString();
+  if (width === undefined || wide.split('\n').every((line) => line.length <= width)) return wide;
+  return statuses.map((s) => compactBlock(s, withBars, width)).join('\n\n');
+}
+
+function processedOf(s: SyncStatus): number {
+  const c = s.counters;
+  return c.fetched + c.unchanged + c.skipped + c.failed;
+}
+
+function etaOf(s: SyncStatus): string {
+  return s.etaSeconds !== undefined ? `${s.etaSeconds}s` : '';
+}
+
+/** A narrow terminal's layout: the same facts as a table row, a few per line, nothing wrapped. */
+function compactBlock(s: SyncStatus, withBars: boolean, width: number): string {
+  const c = s.counters;
+  const lines = [
+    `${s.connector}/${s.userId}  ${s.phase}`,
+    `  listed ${c.listed}  fetched ${c.fetched}  failed ${c.failed}  deleted ${c.deleted}  in flight ${s.inFlight}`,
+  ];
+  const timing = [s.nextSyncAt ? `next sync ${s.nextSyncAt}` : '', etaOf(s) ? `ETA ${etaOf(s)}` : ''].filter(Boolean).join('  ');
+  if (timing) lines.push(`  ${timing}`);
+  if (s.waitReason) lines.push(`  wait: ${s.waitReason}`);
+  if (withBars) lines.push(`  ${progressBar(processedOf(s), c.listed, Math.max(5, Math.min(20, width - 10)))}`);
+  return lines.map((line) => fitLine(line, width)).join('\n');
 }
 
 const FINISHED_BADLY = new Set(['failed', 'auth-failed', 'cancelled']);
@@ -110,7 +202,7 @@ async function watch(connector: string | undefined, user: string | undefined, fl
   try {
     while (!stop) {
       const statuses = await collect(connector, user);
-      process.stdout.write(`${clear}${new Date().toISOString()}\n${renderStatuses(statuses, true)}\n`);
+      process.stdout.write(`${clear}${new Date().toISOString()}\n${renderStatuses(statuses, true, terminalWidth())}\n`);
       if (flags.untilIdle && allIdle(statuses)) return;
       if (connector && user && !(await ensureStillRunning(connector, user))) return;
       await new Promise((r) => setTimeout(r, refreshMs));
@@ -120,19 +212,38 @@ async function watch(connector: string | undefined, user: string | undefined, fl
   }
 }
 
+interface ListFlags {
+  watch?: boolean;
+  json?: boolean;
+  open?: boolean;
+  closed?: boolean;
+  all?: boolean;
+}
+
+function listFilter(flags: ListFlags): Filter {
+  const given = (['open', 'closed', 'all'] as const).filter((f) => flags[f]);
+  if (given.length > 1)
+    throw new CliError(`give one of --open, --closed, --all (got ${given.map((f) => `--${f}`).join(', ')})`, EXIT.usage);
+  return given[0] ?? 'recent';
+}
+
 export function registerStatusCommand(program: Command): void {
   program
     .command('status [connector] [user]')
-    .description('phase, counts, in-flight documents, wait reason, next sync and ETA of running syncs')
+    .description('phase, counts, in-flight documents, wait reason, next sync and ETA of running syncs, and how recently closed ones ended')
     .option('--watch', 'refresh with progress bars until Ctrl-C')
     .option('--until-idle', 'with --watch: exit once caught up with nothing in flight (exit 1 if the sync failed)')
     .option('--refresh <seconds>', 'with --watch: seconds between refreshes', '1')
     .option('--json', 'print the raw status objects')
-    .action(async (connector: string | undefined, user: string | undefined, flags: WatchFlags & { watch?: boolean; json?: boolean }) => {
+    .option('--open', 'only running syncs')
+    .option('--closed', 'only closed syncs (completed, failed, cancelled, terminated), of any age')
+    .option('--all', 'running and closed syncs of any age (default: running ones and those closed in the last 24 h)')
+    .action(async (connector: string | undefined, user: string | undefined, flags: WatchFlags & ListFlags) => {
       if (connector && !user) throw new CliError('give both <connector> and <user>, or neither', EXIT.usage);
+      const filter = listFilter(flags);
       if (flags.untilIdle && !flags.watch) throw new CliError('--until-idle needs --watch', EXIT.usage);
       if (flags.watch) return watch(connector, user, flags);
-      const statuses = await collect(connector, user);
-      console.log(flags.json ? JSON.stringify(statuses, null, 2) : renderStatuses(statuses));
+      const statuses = await collect(connector, user, filter);
+      console.log(flags.json ? JSON.stringify(statuses, null, 2) : renderStatuses(statuses, false, terminalWidth()));
     });
 }

@@ -3,9 +3,10 @@
 import Table from 'cli-table3';
 import type { Command } from 'commander';
 import { MAX_CHANGES_PER_READ, readChanges } from '../../store/changes.js';
-import { getDocument, listDocuments, type DocumentRow } from '../../store/documents.js';
+import { countDocuments, getDocument, listDocuments, type DocumentRow } from '../../store/documents.js';
 import { listSyncRuns } from '../../store/sync-runs.js';
 import { CliError, database, EXIT } from '../context.js';
+import { fitLine, noteTruncated, terminalWidth } from '../output.js';
 
 const STATUSES: readonly DocumentRow['status'][] = ['pending', 'fetched', 'failed', 'skipped', 'deleted'];
 
@@ -20,14 +21,18 @@ export function registerStoreCommands(program: Command): void {
   docs
     .command('list <connector> <user>')
     .option('--status <status>', 'only pending|fetched|failed|skipped|deleted')
-    .option('--limit <n>', 'at most n rows', '100')
+    .option('--limit <n>', 'at most n rows (stderr says when more exist)', '100')
     .option('--json', 'JSON lines instead of a table')
     .action(async (connector: string, user: string, flags: { status?: string; limit: string; json?: boolean }) => {
       const limit = wholeNumber(flags.limit, '--limit');
       const status = flags.status as DocumentRow['status'] | undefined;
       // An unknown status matched no row before; it still lists nothing rather than failing.
-      const rows =
-        status && !STATUSES.includes(status) ? [] : await listDocuments(await database(), { connector, userId: user, status, limit });
+      const known = !status || STATUSES.includes(status);
+      const db = await database();
+      const rows = known ? await listDocuments(db, { connector, userId: user, status, limit }) : [];
+      if (known && rows.length === limit) {
+        noteTruncated(rows.length, await countDocuments(db, { connector, userId: user, status }), 'raise --limit to see more');
+      }
       if (flags.json) {
         for (const { external_id, title, path, status, size, version, updated_at, error } of rows) {
           console.log(JSON.stringify({ external_id, title, path, status, size, version, updated_at, error }));
@@ -38,9 +43,7 @@ export function registerStoreCommands(program: Command): void {
         console.log(`no documents for ${connector}/${user}`);
         return;
       }
-      const table = new Table({ head: ['external id', 'title', 'status', 'size', 'version', 'error'], style: { head: [], border: [] } });
-      for (const r of rows) table.push([r.external_id, r.title, r.status, r.size ?? '', r.version, r.error ?? ''].map(String));
-      console.log(table.toString());
+      console.log(documentTable(rows, terminalWidth()));
     });
   docs
     .command('show <connector> <user> <externalId>')
@@ -64,7 +67,9 @@ export function registerStoreCommands(program: Command): void {
       const since = wholeNumber(flags.since, '--since');
       const limit = wholeNumber(flags.limit, '--limit');
       if (limit === 0) return; // LIMIT 0 printed nothing; the store reader asks for at least one row
-      const feed = await readChanges(await database(), { since, connector: flags.connector, userId: flags.user, limit });
+      // One row past the limit tells whether the feed goes on, without counting the whole feed.
+      const read = await readChanges(await database(), { since, connector: flags.connector, userId: flags.user, limit: limit + 1 });
+      const feed = read.slice(0, limit);
       // The same snake_case lines as the table's columns, so consumers' parsers keep working.
       for (const c of feed) {
         console.log(
@@ -79,15 +84,19 @@ export function registerStoreCommands(program: Command): void {
           }),
         );
       }
+      if (read.length > limit && feed.length > 0)
+        noteTruncated(feed.length, undefined, `continue with --since ${feed[feed.length - 1].seq}`);
     });
   program
     .command('runs [connector] [user]')
     .description('the import log: one row per sync cycle, newest first')
-    .option('--limit <n>', 'at most n runs', '20')
+    .option('--limit <n>', 'at most n runs (stderr says when more exist)', '20')
     .option('--json', 'JSON lines instead of a table')
     .action(async (connector: string | undefined, user: string | undefined, flags: { limit: string; json?: boolean }) => {
       const limit = wholeNumber(flags.limit, '--limit');
-      const runs = await listSyncRuns(await database(), { connector, userId: user, limit });
+      const read = limit === 0 ? [] : await listSyncRuns(await database(), { connector, userId: user, limit: limit + 1 });
+      const runs = read.slice(0, limit);
+      if (read.length > limit) noteTruncated(runs.length, undefined, 'raise --limit to see more');
       if (flags.json) {
         for (const run of runs) console.log(JSON.stringify(run));
         return;
@@ -118,4 +127,18 @@ export function registerStoreCommands(program: Command): void {
       }
       console.log(table.toString());
     });
+}
+
+/** Titles and errors are the long cells: on a narrow terminal they are cut so rows stay one line. */
+function documentTable(rows: Omit<DocumentRow, 'text'>[], width: number | undefined): string {
+  const cells = rows.map((r) => [r.external_id, r.title, r.status, r.size ?? '', r.version, r.error ?? ''].map(String));
+  const render = (cut: number) => {
+    const table = new Table({ head: ['external id', 'title', 'status', 'size', 'version', 'error'], style: { head: [], border: [] } });
+    for (const row of cells) table.push(row.map((cell, i) => (i === 1 || i === 5 ? fitLine(cell, cut) : cell)));
+    return table.toString();
+  };
+  let cut = 128;
+  let text = render(Infinity);
+  while (width !== undefined && cut >= 8 && text.split('\n')[0].length > width) text = render((cut = Math.floor(cut / 2)));
+  return text;
 }

@@ -1,4 +1,5 @@
-// `docsync sync|pause|resume|resync|cancel <connector> <user>`: start the per-user workflow or signal it.
+// `docsync sync|pause|resume|resync|cancel <connector> <user>`: start the per-user workflow, nudge or
+// signal it, or request its cancellation.
 import { readFileSync } from 'node:fs';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { Command } from 'commander';
@@ -7,7 +8,15 @@ import { loadConnector } from '../../connectors/registry.js';
 import type { JsonObject } from '../../core/contract.js';
 import { ConfigError } from '../../core/errors.js';
 import { latestCredentialRefFor } from '../../store/credentials.js';
-import { signalSync as sendSignal, startOrNudgeSync, syncHandle, type SyncSignalName } from '../../workflows/client.js';
+import {
+  isSyncRunning,
+  querySyncSettings,
+  signalSync as sendSignal,
+  startOrNudgeSync,
+  syncHandle,
+  type SyncHandle,
+  type SyncSignalName,
+} from '../../workflows/client.js';
 import {
   isUndefinedSearchAttributeError,
   missingSearchAttributes,
@@ -69,27 +78,34 @@ export async function syncInput(connector: string, userId: string, flags: SyncFl
       throw err;
     }
   }
+  return { connector, userId, credentialRef, config: credentialRef ? {} : config, options: syncOptions(flags) };
+}
+
+function syncOptions(flags: SyncFlags): SyncOptions {
   const options: SyncOptions = {};
   if (flags.interval) options.syncIntervalSeconds = positiveInt(flags.interval, '--interval');
   if (flags.maxInFlight) options.maxInFlight = positiveInt(flags.maxInFlight, '--max-in-flight');
   if (flags.once) options.once = true;
   if (flags.searchAttributes === false) options.searchAttributes = false;
-  return { connector, userId, credentialRef, config: credentialRef ? {} : config, options };
+  return options;
 }
 
 export async function startSync(connector: string, userId: string, flags: SyncFlags): Promise<string> {
-  const input = await syncInput(connector, userId, flags);
   const client = await temporalClient();
+  const running = syncHandle(client, connector, userId);
+  // A running sync needs no config to be nudged, and keeps the settings it started with.
+  if (await isSyncRunning(running)) return nudgeRunning(running, connector, userId, flags);
+  const input = await syncInput(connector, userId, flags);
   const withAttributes = flags.searchAttributes !== false;
   const { handle, started } = await startOrNudgeSync(client, input, {
     taskQueue: settings().taskQueue,
     memo: { connector, userId },
-    typedSearchAttributes: withAttributes
-      ? [
+    typedSearchAttributes: !withAttributes
+      ? []
+      : [
           { key: searchAttributes.connector, value: connector },
           { key: searchAttributes.user, value: userId },
-        ]
-      : [],
+        ],
   }).catch(async (err: unknown) => {
     if (!withAttributes || !isUndefinedSearchAttributeError(err)) throw err;
     const { namespace } = settings();
@@ -101,6 +117,59 @@ export async function startSync(connector: string, userId: string, flags: SyncFl
     : `${handle.workflowId} is already running: sent syncNow`;
 }
 
+/**
+ * syncNow for a running sync. Flags equal to what it runs with are fine (scripts re-run the same
+ * command); different ones are refused rather than silently ignored: changing a running sync's
+ * config mid-listing would mix two sources in one enumeration (and its sweep).
+ */
+async function nudgeRunning(handle: SyncHandle, connector: string, userId: string, flags: SyncFlags): Promise<string> {
+  const changed = await changedSettings(handle, connector, userId, flags);
+  if (changed.length > 0) {
+    throw new CliError(
+      `${handle.workflowId} is already running with a different ${changed.join(', ')}; a running sync keeps the settings it started with.\n` +
+        `To change them, cancel it and start it again: docsync cancel ${connector} ${userId} && docsync sync ${connector} ${userId} ${changed
+          .map((flag) => `${flag} <value>`)
+          .join(' ')}`,
+      EXIT.usage,
+    );
+  }
+  await sendSignal(handle, 'syncNow');
+  return `${handle.workflowId} is already running: sent syncNow`;
+}
+
+const SETTING_FLAGS = {
+  config: '--config',
+  credentialRef: '--credential-ref',
+  interval: '--interval',
+  maxInFlight: '--max-in-flight',
+  once: '--once',
+};
+
+/** The flags given that differ from the running sync's settings (all given ones if it cannot tell). */
+async function changedSettings(handle: SyncHandle, connector: string, userId: string, flags: SyncFlags): Promise<string[]> {
+  const given = (Object.keys(SETTING_FLAGS) as (keyof typeof SETTING_FLAGS)[]).filter((flag) => flags[flag] !== undefined);
+  if (given.length === 0) return [];
+  const running = await querySyncSettings(handle);
+  if (!running) return given.map((flag) => SETTING_FLAGS[flag]);
+  // Only a new --config needs validating (and the stored credential it would go with).
+  const wanted = flags.config !== undefined ? await syncInput(connector, userId, flags) : { ...flags, options: syncOptions(flags) };
+  const differs: Record<keyof typeof SETTING_FLAGS, () => boolean> = {
+    config: () => stableJson(wanted.config ?? {}) !== stableJson(running.config ?? {}),
+    credentialRef: () => wanted.credentialRef !== running.credentialRef,
+    interval: () => wanted.options?.syncIntervalSeconds !== running.options.syncIntervalSeconds,
+    maxInFlight: () => wanted.options?.maxInFlight !== running.options.maxInFlight,
+    once: () => running.options.once !== true,
+  };
+  return given.filter((flag) => differs[flag]()).map((flag) => SETTING_FLAGS[flag]);
+}
+
+/** JSON with object keys sorted, so equal configs compare equal whatever their key order. */
+function stableJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b))) : v,
+  );
+}
+
 export function positiveInt(value: string, flag: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n <= 0) throw new CliError(`${flag} must be a positive whole number, got "${value}"`, EXIT.usage);
@@ -110,15 +179,19 @@ export function positiveInt(value: string, flag: string): number {
 export async function signalSync(signal: SyncSignalName, connector: string, userId: string): Promise<string> {
   const client = await temporalClient();
   const workflowId = syncWorkflowId(connector, userId);
+  const handle = syncHandle(client, connector, userId);
   try {
-    await sendSignal(syncHandle(client, connector, userId), signal);
+    // Cancel is a Temporal cancellation (the workflow ends CANCELED, its activities cancelled); the
+    // workflow still answers the old `cancel` signal for callers that send it.
+    if (signal === 'cancel') await handle.cancel();
+    else await sendSignal(handle, signal);
   } catch (err) {
     if (err instanceof WorkflowNotFoundError) {
       throw new CliError(`no running sync for connector "${connector}" and user "${userId}" (workflow ${workflowId})`, EXIT.notFound);
     }
     throw err;
   }
-  return `sent ${signal} to ${workflowId}`;
+  return signal === 'cancel' ? `requested cancellation of ${workflowId}` : `sent ${signal} to ${workflowId}`;
 }
 
 export function registerSyncCommands(program: Command): void {
@@ -135,7 +208,7 @@ export function registerSyncCommands(program: Command): void {
   for (const signal of ['pause', 'resume', 'resync', 'cancel'] as const) {
     program
       .command(`${signal} <connector> <user>`)
-      .description(`send the ${signal} signal to a user's sync`)
+      .description(signal === 'cancel' ? "cancel a user's sync (it ends as CANCELED)" : `send the ${signal} signal to a user's sync`)
       .action(async (connector: string, user: string) => console.log(await signalSync(signal, connector, user)));
   }
 }

@@ -6,7 +6,7 @@ import { createPathFilter } from '../shared/glob.js';
 import { dropboxConfigSchema, type DropboxConfig } from './config.js';
 import { CONNECTOR_NAME, DropboxApiError } from './errors.js';
 import { openContent } from './content.js';
-import { dropboxMilestoneSchema, toMetadataPage, type DropboxMilestone } from './listing.js';
+import { dropboxMilestoneSchema, namingRoot, toMetadataPage, type DropboxMilestone } from './listing.js';
 import { workerSessions } from './session.js';
 
 type Ctx = ConnectorContext<DropboxConfig>;
@@ -25,6 +25,10 @@ export class DropboxConnector implements Connector<DropboxConfig, DropboxMilesto
 
   /** One Dropbox request per call: list_folder for a new sync, list_folder/continue after. */
   async retrieveMetadata(ctx: Ctx, milestone: DropboxMilestone): Promise<MetadataPage> {
+    return this.listPage(ctx, milestone).catch((err: unknown) => Promise.reject(namingRoot(err, ctx.config.rootPath)));
+  }
+
+  private async listPage(ctx: Ctx, milestone: DropboxMilestone): Promise<MetadataPage> {
     const session = this.sessions.get(ctx.config);
     const include = createPathFilter(ctx.config.include, ctx.config.exclude, { nocase: true });
     if ('cursor' in milestone) {

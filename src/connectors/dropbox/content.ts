@@ -45,6 +45,8 @@ export function openContent(
           signal: ctx.signal,
           headersTimeoutMs: config.requestTimeoutMs,
           idleTimeoutMs: config.requestTimeoutMs,
+          // Progress, not a timer: a stalled body stops the heartbeats as well as tripping the idle timeout.
+          onProgress: (bytes) => ctx.heartbeat({ externalId: doc.externalId, bytes }),
         },
       );
       if (!res.ok) {

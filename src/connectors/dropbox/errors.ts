@@ -2,7 +2,7 @@
 // errors) into docsync's typed errors: Dropbox's own codes (429 bodies, 409 tags, refused
 // cursors) first, then the shared status table. Messages name connector, route, status and
 // the Dropbox error tag; never tokens, secrets or URLs.
-import { AuthError, ConfigError, DocsyncError, NotFoundError, TransientError, type ErrorContext } from '../../core/errors.js';
+import { AuthError, DocsyncError, NotFoundError, TransientError, type ErrorContext } from '../../core/errors.js';
 import { statusErrorKind, typedHttpError, type StatusTable } from '../shared/http-errors.js';
 import { resolveRetryAt } from '../shared/retry-after.js';
 import { bodyExcerpt, redactSecrets } from '../shared/redact-secrets.js';
@@ -101,7 +101,9 @@ export function toDocsyncError(err: unknown, scope: DropboxErrorScope): unknown 
   }
   if (status === 409 && tags[0] === 'path' && tags[1] === 'not_found') {
     if (scope.route.startsWith('files/list_folder')) {
-      return new ConfigError(`${message}: rootPath does not exist`, ['rootPath'], withStatus);
+      // The synced folder is gone (deleted, moved, or never created): an outage of this source that
+      // the sync waits out, never a config error that would end it nor an empty listing that sweeps.
+      return new NotFoundError(`${message}: the folder rootPath names does not exist (deleted or moved?)`, withStatus);
     }
     return new NotFoundError(message, withStatus);
   }

@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import type { files } from 'dropbox';
 import type { DocMetadata, MetadataPage } from '../../core/contract.js';
+import { NotFoundError } from '../../core/errors.js';
 import { guessMimeType } from '../shared/mime.js';
 import type { PathFilter } from '../shared/glob.js';
 import { cursorToken, unreadableMilestone } from '../shared/milestone-schema.js';
@@ -65,4 +66,14 @@ export function toMetadataPage(result: files.ListFolderResult, options: { includ
   if (deletedPaths.size) page.deletedPaths = [...deletedPaths];
   if (options.reset) page.reset = true;
   return page;
+}
+
+/**
+ * A listing that finds no folder at rootPath (409 path/not_found on list_folder or, once the folder
+ * is deleted, on list_folder/continue) names the folder: the sync shows it as failed, keeps every
+ * document (nothing is swept), and lists again at the next interval or syncNow.
+ */
+export function namingRoot(err: unknown, rootPath: string): unknown {
+  if (!(err instanceof NotFoundError)) return err;
+  return new NotFoundError(`dropbox source folder "${rootPath || '/'}" (rootPath) is unavailable: ${err.message}`, err.context);
 }

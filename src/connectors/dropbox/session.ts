@@ -1,16 +1,17 @@
 // One authenticated Dropbox session per credential (app key + refresh token), shared by all
 // calls of this worker: token refreshes go through one serial queue so concurrent calls that
 // find the token missing or expired cause a single /oauth2/token request, and every refresh
-// is saved back through ctx.saveCredentials.
+// is saved back through ctx.saveCredentials. Rate-limit waits are the engine's per-credential
+// gate (ctx.rateLimitGate), shared by every worker.
 import { createHash } from 'node:crypto';
 import { Dropbox, DropboxAuth } from 'dropbox';
 import { type ConnectorContext } from '../../core/contract.js';
-import { RateLimitError } from '../../core/errors.js';
+import { gateOf } from '../shared/rate-limit-gate.js';
 import { SerialQueue } from '../shared/serial-queue.js';
 import { secretValuesOf } from '../config.js';
 import { dropboxConfigSchema, type DropboxConfig } from './config.js';
 import { createDropboxFetch } from './fetch.js';
-import { CONNECTOR_NAME, isExpiredTokenError, toDocsyncError } from './errors.js';
+import { CONNECTOR_NAME, dropboxErrorTags, isDropboxHttpFailure, toDocsyncError } from './errors.js';
 
 type Ctx = ConnectorContext<DropboxConfig>;
 
@@ -20,13 +21,12 @@ export type DropboxCall<T> = (dbx: Dropbox, accessToken: string) => Promise<T>;
 export class DropboxSession {
   readonly auth: DropboxAuth;
   private readonly refreshes = new SerialQueue();
-  /**
-   * Dropbox rate-limits per user: once a call was told to wait (Retry-After), every call of this
-   * credential fails fast until then instead of reaching the API inside the announced wait.
-   */
-  private waitUntil = 0;
 
-  constructor(private readonly config: DropboxConfig) {
+  constructor(
+    private readonly config: DropboxConfig,
+    /** Names this credential for the process-local gate used when the engine gives none. */
+    private readonly fingerprint = '',
+  ) {
     this.auth = new DropboxAuth({
       clientId: config.appKey,
       clientSecret: config.appSecret,
@@ -50,43 +50,46 @@ export class DropboxSession {
   }
 
   /**
-   * Runs `call` with a fresh token. On 401 expired_access_token: refresh once, retry once.
+   * Runs `call` with a fresh token, through the credential's rate-limit gate. On 401
+   * expired_access_token or invalid_access_token (with a refresh token): refresh once, retry once.
    * Every failure leaves as a docsync error (RateLimitError, AuthError, TransientError...).
    */
   async call<T>(ctx: Ctx, route: string, call: DropboxCall<T>, externalId?: string): Promise<T> {
-    this.throwIfWaiting(ctx, route, externalId);
-    try {
-      const token = await this.freshToken(ctx);
-      // Checked again: a wait may have been announced while this call queued for the token.
-      this.throwIfWaiting(ctx, route, externalId);
-      try {
-        return await call(this.client(ctx.signal), token);
-      } catch (err) {
-        if (!isExpiredTokenError(err)) throw err;
-        ctx.logger.info({ connector: CONNECTOR_NAME, userId: ctx.userId, route }, 'dropbox access token expired; refreshing');
-        await this.refreshExpired(ctx, token);
-        return await call(this.client(ctx.signal), this.auth.getAccessToken());
-      }
-    } catch (err) {
-      if (ctx.signal.aborted) throw ctx.signal.reason ?? err; // cancelled: not a source failure
-      const failure = toDocsyncError(err, { route, userId: ctx.userId, externalId, secrets: this.secrets() });
-      if (failure instanceof RateLimitError) this.waitUntil = Math.max(this.waitUntil, failure.retryAt.getTime());
-      throw failure;
-    }
+    const gate = gateOf(ctx, CONNECTOR_NAME, this.fingerprint);
+    return gate.run(
+      route,
+      async () => {
+        try {
+          const token = await this.freshToken(ctx);
+          // Checked again: a wait may have been announced while this call queued for the token.
+          gate.check(route, externalId);
+          try {
+            return await call(this.client(ctx.signal), token);
+          } catch (err) {
+            if (!this.isRefreshable(err)) throw err;
+            const why = dropboxErrorTags(err)[0] === 'expired_access_token' ? 'expired' : 'rejected (invalid_access_token)';
+            ctx.logger.info({ connector: CONNECTOR_NAME, userId: ctx.userId, route }, `dropbox access token ${why}; refreshing`);
+            await this.refreshExpired(ctx, token);
+            gate.check(route, externalId);
+            return await call(this.client(ctx.signal), this.auth.getAccessToken());
+          }
+        } catch (err) {
+          if (ctx.signal.aborted) throw ctx.signal.reason ?? err; // cancelled: not a source failure
+          throw toDocsyncError(err, { route, userId: ctx.userId, externalId, secrets: this.secrets() });
+        }
+      },
+      externalId,
+    );
   }
 
-  private throwIfWaiting(ctx: Ctx, route: string, externalId?: string): void {
-    if (Date.now() >= this.waitUntil) return;
-    const retryAt = new Date(this.waitUntil);
-    throw new RateLimitError(
-      retryAt,
-      `dropbox ${route} for user ${ctx.userId}: rate limited until ${retryAt.toISOString()} (no request sent)`,
-      {
-        connector: CONNECTOR_NAME,
-        userId: ctx.userId,
-        externalId,
-      },
-    );
+  /**
+   * A 401 a refresh can cure: the token expired, or Dropbox no longer accepts it (invalid_access_token,
+   * e.g. revoked server side) while the refresh token may still be good; a second 401 is AuthError.
+   */
+  private isRefreshable(err: unknown): boolean {
+    if (!this.config.refreshToken || !isDropboxHttpFailure(err) || err.status !== 401) return false;
+    const tag = dropboxErrorTags(err)[0];
+    return tag === 'expired_access_token' || tag === 'invalid_access_token';
   }
 
   /** An SDK client whose requests are cancelled with the caller's activity. */
@@ -161,7 +164,7 @@ export class DropboxSessions {
       this.sessions.delete(key);
       session.adopt(config);
     } else {
-      session = new DropboxSession(config);
+      session = new DropboxSession(config, key);
     }
     this.sessions.set(key, session);
     if (this.sessions.size > this.max) this.sessions.delete(this.sessions.keys().next().value!);

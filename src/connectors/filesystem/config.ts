@@ -1,18 +1,14 @@
 // Configuration of the filesystem connector, validated before any sync (docs/ARCHITECTURE.md, the connector contract).
-import { statSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 
 export const filesystemConfigSchema = z.object({
-  /** Absolute path of an existing directory: every document lives under it. */
-  root: z.string().superRefine((root, ctx) => {
-    if (!path.isAbsolute(root)) {
-      ctx.addIssue({ code: 'custom', message: 'must be an absolute path' });
-      return;
-    }
-    const stat = statSync(root, { throwIfNoEntry: false });
-    if (!stat?.isDirectory()) ctx.addIssue({ code: 'custom', message: 'must be an existing directory' });
-  }),
+  /**
+   * Absolute path of a directory: every document lives under it. Whether it exists is not config:
+   * `docsync connect` pings it, and a listing that finds it gone (deleted, unmounted) fails that
+   * cycle as an outage the sync waits out (source-root.ts), where a ConfigError would end the sync.
+   */
+  root: z.string().refine((root) => path.isAbsolute(root), 'must be an absolute path'),
   pageSize: z.number().int().min(1).max(10_000).default(500),
   /**
    * Glob patterns (picomatch, dotfiles included) on paths relative to root. A pattern without a

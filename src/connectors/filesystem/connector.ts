@@ -20,6 +20,7 @@ import { createPathFilter } from '../shared/glob.js';
 import { guessMimeType } from '../shared/mime.js';
 import { filesystemConfigSchema, type FilesystemConfig } from './config.js';
 import { isInside, resolveExternalId } from './paths.js';
+import { refuseEmptiedRoot, requireRoot } from './source-root.js';
 import { walkFiles, type WalkedFile } from './walk.js';
 
 /** A walk in progress and/or the last finished one; anything unreadable starts a new walk (every walk resets). */
@@ -52,6 +53,7 @@ export class FilesystemConnector implements Connector<FilesystemConfig, Filesyst
     const { root, pageSize } = ctx.config;
     const starting = !previous.walk;
     const walk = previous.walk ?? { startedAt: new Date().toISOString(), listed: 0 };
+    await requireRoot(root);
 
     const upserts: DocMetadata[] = [];
     let hasMore = false;
@@ -80,6 +82,11 @@ export class FilesystemConnector implements Connector<FilesystemConfig, Filesyst
     if (!hasMore) for (const details of heldBack) ctx.logger.warn({ connector: this.name, ...details }, 'filesystem entry skipped');
 
     const listed = walk.listed + upserts.length;
+    if (!hasMore) {
+      // The walk skips directories that vanish under it: a root gone mid-walk would look like an end.
+      await requireRoot(root);
+      refuseEmptiedRoot(root, listed, previous.lastWalk?.listed);
+    }
     const milestone: FilesystemMilestone = hasMore
       ? { walk: { after: upserts.at(-1)!.externalId, startedAt: walk.startedAt, listed } }
       : { lastWalk: { startedAt: walk.startedAt, finishedAt: new Date().toISOString(), listed } };

@@ -11,6 +11,8 @@ import { cursorToken, unreadableMilestone } from '../shared/milestone-schema.js'
 import { listTwoPhase, splitOutcome, type TwoPhasePosition, type TwoPhaseSource } from '../shared/two-phase-lister.js';
 import type { GdriveConfig } from './config.js';
 import { FILE_FIELDS, FOLDER_MIME, toDocMetadata } from './files.js';
+import { FolderPaths } from './folders.js';
+import { createPathFilter } from '../shared/glob.js';
 
 export const driveMilestoneSchema = z.union([
   z.object({
@@ -28,7 +30,8 @@ export type DriveMilestone = z.output<typeof driveMilestoneSchema>;
 /** Start token, files.list page token, change token: all Drive page tokens. */
 type DrivePosition = TwoPhasePosition<string, string, string>;
 
-const LIST_Q = `trashed = false and mimeType != '${FOLDER_MIME}'`;
+// Folders are listed too: they feed the path cache (folders.ts) at no extra request.
+const LIST_Q = 'trashed = false';
 
 export async function listDrive(
   ctx: ConnectorContext<GdriveConfig>,
@@ -51,13 +54,21 @@ function positionOf(m: DriveMilestone): DrivePosition {
   return { phase: 'start', reset: Object.keys(withoutStreak(m)).length > 0 };
 }
 
-function driveSource(
-  ctx: ConnectorContext<GdriveConfig>,
-  { client: drive, session, call }: GoogleApi<drive_v3.Drive>,
-): TwoPhaseSource<string, string, string> {
-  const { pageSize, includeSharedDrives } = ctx.config;
+function driveSource(ctx: ConnectorContext<GdriveConfig>, api: GoogleApi<drive_v3.Drive>): TwoPhaseSource<string, string, string> {
+  const { client: drive, session, call } = api;
+  const { pageSize, includeSharedDrives, includeSharedWithMe } = ctx.config;
   // Exponential in the listing refusals the workflow counted in a row.
   const schedule = listingSchedule(ctx);
+  const folders = new FolderPaths(ctx.userId, ctx.config, api, schedule);
+  const wanted = createPathFilter(ctx.config.include, ctx.config.exclude);
+  /** A listed file as a document, or null when its location is out of scope (a move out deletes it). */
+  const describe = async (file: drive_v3.Schema$File): Promise<DocMetadata | null> => {
+    const location = await folders.locate(file);
+    if (location.sharedWithMe && !includeSharedWithMe) return null;
+    return wanted(location.path) ? toDocMetadata(file, location) : null;
+  };
+  /** Folders first, so files later in the same page find their folder in the cache. */
+  const rememberFolders = (files: drive_v3.Schema$File[]) => files.forEach((f) => folders.remember(f));
   return {
     async startToken() {
       const res = await session.run(
@@ -76,7 +87,10 @@ function driveSource(
         () => drive.files.list({ q: LIST_Q, pageSize, pageToken, fields, spaces: 'drive', ...sharedDrives }, call),
         { schedule, isExpiredCursor: pageToken ? isExpiredPageToken : undefined },
       );
-      const upserts = (res.data.files ?? []).filter((f) => f.id && f.mimeType !== FOLDER_MIME).map(toDocMetadata);
+      const files = res.data.files ?? [];
+      rememberFolders(files);
+      const docs = await Promise.all(files.filter((f) => f.id && f.mimeType !== FOLDER_MIME).map(describe));
+      const upserts = docs.filter((d): d is DocMetadata => d !== null);
       return { upserts, next: res.data.nextPageToken ?? undefined };
     },
     feedAfterSnapshot: (start) => ({ at: start, hasMore: false }),
@@ -90,11 +104,14 @@ function driveSource(
       );
       // Last change per file wins within a page (null = removed).
       const outcome = new Map<string, DocMetadata | null>();
-      for (const change of res.data.changes ?? []) {
-        if (change.changeType === 'drive' || !change.fileId) continue;
+      const changes = (res.data.changes ?? []).filter((c) => c.changeType !== 'drive' && c.fileId);
+      rememberFolders(changes.flatMap((c) => (c.file ? [c.file] : [])));
+      for (const change of changes) {
         const file = change.file;
-        if (change.removed || !file || file.trashed) outcome.set(change.fileId, null);
-        else if (file.mimeType !== FOLDER_MIME) outcome.set(change.fileId, toDocMetadata(file));
+        if (change.removed || !file || file.trashed) {
+          folders.forget(change.fileId!);
+          outcome.set(change.fileId!, null);
+        } else if (file.mimeType !== FOLDER_MIME) outcome.set(change.fileId!, await describe(file));
       }
       const next = res.data.nextPageToken ?? res.data.newStartPageToken;
       if (!next) throw new Error('gdrive: changes.list returned neither nextPageToken nor newStartPageToken');

@@ -3,12 +3,15 @@
 // (history too old) restarts the full listing with `reset: true`.
 import { z } from 'zod';
 import type { gmail_v1 } from '@googleapis/gmail';
-import type { ConnectorContext, DocMetadata, MetadataPage, Milestone } from '../../core/contract.js';
+import type { ConnectorContext, MetadataPage, Milestone } from '../../core/contract.js';
 import { googleMilestoneFields, type GoogleApi } from '../google/api.js';
 import { listingSchedule, withoutStreak } from '../google/rate-limit.js';
 import { cursorToken, unreadableMilestone } from '../shared/milestone-schema.js';
 import { listTwoPhase, splitOutcome, type TwoPhasePosition, type TwoPhaseSource } from '../shared/two-phase-lister.js';
 import { inScope, type GmailConfig } from './config.js';
+import { describeMessages } from './metadata.js';
+
+export { MESSAGE_MIME, MESSAGE_VERSION } from './metadata.js';
 
 const pageToken = cursorToken.optional().catch(undefined);
 export const gmailMilestoneSchema = z.union([
@@ -23,19 +26,7 @@ export type GmailMilestone = z.output<typeof gmailMilestoneSchema>;
 type HistoryAt = { historyId: string; pageToken?: string };
 type GmailPosition = TwoPhasePosition<string, string, HistoryAt>;
 
-export const MESSAGE_MIME = 'message/rfc822';
 const HISTORY_TYPES = ['messageAdded', 'messageDeleted', 'labelAdded', 'labelRemoved'];
-
-/**
- * A message's raw content never changes, so its version is constant: a re-listing after a
- * history reset, or a label move back into scope, never downloads a message again. (Versions
- * from historyIds would differ per listing and re-download the whole mailbox after a reset.)
- */
-export const MESSAGE_VERSION = 'raw-1';
-
-function messageDoc(id: string, threadId?: string | null): DocMetadata {
-  return { externalId: id, title: id, mimeType: MESSAGE_MIME, version: MESSAGE_VERSION, extra: threadId ? { threadId } : {} };
-}
 
 export async function listGmail(
   ctx: ConnectorContext<GmailConfig>,
@@ -59,10 +50,8 @@ function milestoneOf(next: GmailPosition): Milestone {
   return {};
 }
 
-function gmailSource(
-  ctx: ConnectorContext<GmailConfig>,
-  { client: gmail, session, call }: GoogleApi<gmail_v1.Gmail>,
-): TwoPhaseSource<string, string, HistoryAt> {
+function gmailSource(ctx: ConnectorContext<GmailConfig>, api: GoogleApi<gmail_v1.Gmail>): TwoPhaseSource<string, string, HistoryAt> {
+  const { client: gmail, session, call } = api;
   const { pageSize, q, labelIds, includeSpamTrash } = ctx.config;
   // Exponential in the listing refusals the workflow counted in a row.
   const schedule = listingSchedule(ctx);
@@ -78,7 +67,12 @@ function gmailSource(
         () => gmail.users.messages.list({ userId: 'me', maxResults: pageSize, pageToken, q, labelIds, includeSpamTrash }, call),
         { schedule },
       );
-      const upserts = (res.data.messages ?? []).filter((m) => m.id).map((m) => messageDoc(m.id!, m.threadId));
+      // messages.list returns ids only: one metadata read per message makes the row an e-mail.
+      const upserts = await describeMessages(
+        api,
+        (res.data.messages ?? []).filter((m) => m.id),
+        schedule,
+      );
       return { upserts, next: res.data.nextPageToken ?? undefined };
     },
     feedAfterSnapshot: (start) => ({ at: { historyId: start }, hasMore: false }),
@@ -95,7 +89,11 @@ function gmailSource(
       const next = res.data.nextPageToken ?? undefined;
       // Within a query, pages keep its startHistoryId; once done, the feed goes on from the latest.
       const at = next ? { historyId, pageToken: next } : { historyId: res.data.historyId ?? historyId };
-      return { ...splitOutcome(applyHistory(ctx.config, res.data.history ?? [])), next: at, hasMore: !!next };
+      const outcome = applyHistory(ctx.config, res.data.history ?? []);
+      const added = [...outcome.values()].filter((m): m is gmail_v1.Schema$Message => m !== null);
+      const described = new Map((await describeMessages(api, added, schedule)).map((d) => [d.externalId, d]));
+      const docs = new Map([...outcome].map(([id, m]) => [id, m && (described.get(id) ?? null)]));
+      return { ...splitOutcome(docs), next: at, hasMore: !!next };
     },
     onExpired() {
       ctx.logger.warn({ connector: 'gmail', userId: ctx.userId }, 'startHistoryId expired; restarting the full listing');
@@ -104,10 +102,10 @@ function gmailSource(
 }
 
 /** Replays history records in order; per message the last transition wins (null = delete). */
-function applyHistory(config: GmailConfig, records: gmail_v1.Schema$History[]): Map<string, DocMetadata | null> {
-  const outcome = new Map<string, DocMetadata | null>();
+function applyHistory(config: GmailConfig, records: gmail_v1.Schema$History[]): Map<string, gmail_v1.Schema$Message | null> {
+  const outcome = new Map<string, gmail_v1.Schema$Message | null>();
   const upsert = (m: gmail_v1.Schema$Message | undefined) => {
-    if (m?.id) outcome.set(m.id, messageDoc(m.id, m.threadId));
+    if (m?.id) outcome.set(m.id, m);
   };
   for (const record of records) {
     for (const added of record.messagesAdded ?? []) {

@@ -22,7 +22,7 @@ export function googleConfigSchema<Shape extends z.ZodRawShape>(shape: Shape) {
     z
       .object({
         ...googleAuthShape,
-        /** Deadline for each metadata call (downloads are bounded by the activity's signal). */
+        /** Deadline for each metadata call; for streamed downloads, the wait for headers and for each next chunk. */
         requestTimeoutMs: z
           .number()
           .int()

@@ -3,6 +3,7 @@
 // lets tests see exactly when the connector talked to the source.
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { ConfigError } from '../../core/errors.js';
 
 export interface SampleDoc {
   title: string;
@@ -53,12 +54,23 @@ export class SampleSource {
     return path.join(this.dir, 'calls.jsonl');
   }
 
+  /** The state the connector sees; a folder that does not exist is a ConfigError. */
   async read(): Promise<SampleState> {
+    return this.readState(true);
+  }
+
+  private async readState(folderRequired: boolean): Promise<SampleState> {
     try {
       return JSON.parse(await fs.readFile(this.stateFile, 'utf8')) as SampleState;
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return emptyState();
-      throw err;
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      // A folder without source.json is a source with no documents yet; a folder that is not there is
+      // a wrong sourceDir, which must fail the sync rather than report 0 documents as success.
+      const folder = await fs.stat(this.dir).catch(() => undefined);
+      if (folderRequired && !folder?.isDirectory()) {
+        throw new ConfigError(`sample source folder ${this.dir} does not exist (config sourceDir)`, ['sourceDir'], { connector: 'sample' });
+      }
+      return emptyState();
     }
   }
 
@@ -70,7 +82,7 @@ export class SampleSource {
   }
 
   private async update(change: (state: SampleState) => void): Promise<SampleState> {
-    const state = await this.read();
+    const state = await this.readState(false); // staging a new source creates its folder
     change(state);
     await this.write(state);
     return state;

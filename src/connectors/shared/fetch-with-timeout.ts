@@ -2,8 +2,9 @@
 // one deadline; fetchStreaming bounds the wait for headers and then every wait for the next
 // body chunk, so a multi-GB download may take long but a stalled or cut-off one fails fast.
 // Failures become TransientError with a caller-given label; request URLs (which may carry
-// secrets in their query string) never appear in messages.
-import { Readable } from 'node:stream';
+// secrets in their query string) never appear in messages. guardStream puts the same idle timeout
+// on a body some SDK already opened (gaxios `responseType: 'stream'`). Both report progress.
+import { PassThrough, Readable } from 'node:stream';
 import { TransientError, type ErrorContext } from '../../core/errors.js';
 
 export interface BufferedResponse {
@@ -33,6 +34,8 @@ export interface BoundedFetchOptions {
   signal?: AbortSignal;
   /** Attached to the TransientErrors raised here (connector, user, document). */
   context?: ErrorContext;
+  /** Called with the bytes received so far as the body flows (activity heartbeats). */
+  onProgress?: (bytes: number) => void;
 }
 
 /** fetch + read the whole body, all within timeoutMs. */
@@ -137,6 +140,7 @@ async function* guardedChunks(
       }
       if (step.done) break;
       received += step.value.byteLength;
+      opts.onProgress?.(received);
       yield Buffer.from(step.value.buffer, step.value.byteOffset, step.value.byteLength);
     }
     finished = true;
@@ -148,6 +152,53 @@ async function* guardedChunks(
     // The consumer stopped early (destroy/break): let the connection go.
     if (!finished) await reader.cancel().catch(() => undefined);
   }
+}
+
+/**
+ * The idle timeout for an already-open body: no bytes for `idleTimeoutMs` while the consumer is
+ * reading → the source is destroyed and the returned stream errors with TransientError. A consumer
+ * that stops reading (backpressure) is not a stall. Source errors become TransientError too.
+ */
+export function guardStream(source: Readable, options: BoundedFetchOptions & { idleTimeoutMs: number }): Readable {
+  const out = new PassThrough();
+  let received = 0;
+  let timer: NodeJS.Timeout | undefined;
+  let timeoutReason: string | undefined;
+  const disarm = () => clearTimeout(timer);
+  const arm = () => {
+    disarm();
+    timer = setTimeout(() => {
+      timeoutReason = `no data for ${options.idleTimeoutMs} ms after ${received} bytes`;
+      fail(undefined);
+    }, options.idleTimeoutMs);
+  };
+  const fail = (err: unknown) => {
+    disarm();
+    source.destroy();
+    out.destroy(translateFetchFailure(err, options, () => timeoutReason, `after ${received} bytes`) as Error);
+  };
+  source.on('data', (chunk: Buffer) => {
+    received += chunk.length;
+    options.onProgress?.(received);
+    if (out.write(chunk)) return arm();
+    disarm();
+    source.pause();
+  });
+  out.on('drain', () => {
+    arm();
+    source.resume();
+  });
+  source.on('end', () => {
+    disarm();
+    out.end();
+  });
+  source.on('error', fail);
+  out.on('close', () => {
+    disarm();
+    source.destroy();
+  });
+  arm();
+  return out;
 }
 
 /** Caller cancellation passes through; timeouts and network failures become TransientError. */

@@ -218,6 +218,10 @@ export class FakeDropboxAccount {
   listFolderContinue(cursor: string): ListResult {
     const state = decodeCursor(cursor);
     if (state.e !== this.epoch) throw new ApiConflict(['reset'], { '.tag': 'reset' });
+    // ListFolderContinueError.path: the listed folder itself was deleted (or replaced by a file).
+    if (state.p !== '' && this.entries.get(state.p)?.tag !== 'folder') {
+      throw new ApiConflict(['path', 'not_found'], { '.tag': 'path', path: { '.tag': 'not_found' } });
+    }
     return state.m === 's' ? this.snapshotPage(state) : this.changesPage(state);
   }
 

@@ -11,6 +11,7 @@ export const GOOGLE_TYPES = {
   drawing: 'application/vnd.google-apps.drawing',
   form: 'application/vnd.google-apps.form',
   folder: 'application/vnd.google-apps.folder',
+  shortcut: 'application/vnd.google-apps.shortcut',
 } as const;
 
 const EXPORT_FORMATS: Record<string, string[]> = {
@@ -31,6 +32,9 @@ interface DriveFile {
   abusive: boolean;
   /** Set for files on a shared drive (only listed with includeItemsFromAllDrives). */
   driveId?: string;
+  /** Folder ids the user can see (empty for a file shared with the user outside their folders). */
+  parents: string[];
+  shortcutDetails?: { targetId: string; targetMimeType: string };
 }
 
 interface Change {
@@ -53,6 +57,25 @@ export class FakeDrive {
   private invalidTokenStatus: 400 | 404 = 400;
   /** Files whose content endpoints answer 500 (a backend that cannot read them). */
   private readonly unreadable = new Set<string>();
+  /** Files whose downloads/exports stop after this many body bytes and never finish (a dead connection). */
+  private readonly stalled = new Map<string, number>();
+
+  /** My Drive's root folder: `files.get('root')` answers it; files.list never returns it. */
+  readonly rootId = `0A${crypto.randomBytes(12).toString('base64url')}`;
+
+  constructor() {
+    this.files.set(this.rootId, {
+      id: this.rootId,
+      name: 'My Drive',
+      mimeType: GOOGLE_TYPES.folder,
+      content: Buffer.alloc(0),
+      version: 1,
+      modifiedTime: new Date().toISOString(),
+      trashed: false,
+      abusive: false,
+      parents: [],
+    });
+  }
 
   register(server: FakeHttpServer): void {
     server.route('drive.changes.getStartPageToken', 'GET', '/drive/v3/changes/startPageToken', () => ({
@@ -74,8 +97,21 @@ export class FakeDrive {
 
   // ---- corpus edits (each one is a change) -----------------------------------------------
 
-  addFile(input: { name: string; mimeType?: string; content?: string | Buffer; sharedDrive?: string }): string {
+  /**
+   * `parent` defaults to My Drive's root (a shared drive's own id on a shared drive);
+   * `sharedWithMe`: owned by someone else, in none of the user's folders (no `parents`).
+   */
+  addFile(input: {
+    name: string;
+    mimeType?: string;
+    content?: string | Buffer;
+    sharedDrive?: string;
+    parent?: string;
+    sharedWithMe?: boolean;
+    shortcutDetails?: DriveFile['shortcutDetails'];
+  }): string {
     const id = `1${crypto.randomBytes(24).toString('base64url').slice(0, 32)}`;
+    const parent = input.parent ?? input.sharedDrive ?? this.rootId;
     this.files.set(id, {
       id,
       name: input.name,
@@ -86,9 +122,25 @@ export class FakeDrive {
       trashed: false,
       abusive: false,
       driveId: input.sharedDrive,
+      parents: input.sharedWithMe ? [] : [parent],
+      shortcutDetails: input.shortcutDetails,
     });
     this.record(id);
     return id;
+  }
+
+  addFolder(name: string, parent?: string, options: { sharedWithMe?: boolean } = {}): string {
+    return this.addFile({ name, mimeType: GOOGLE_TYPES.folder, parent, ...options });
+  }
+
+  addShortcut(name: string, targetId: string, parent?: string): string {
+    const target = this.files.get(targetId);
+    if (!target) throw new Error(`fake drive: no file ${targetId}`);
+    return this.addFile({ name, mimeType: GOOGLE_TYPES.shortcut, parent, shortcutDetails: { targetId, targetMimeType: target.mimeType } });
+  }
+
+  moveFile(id: string, parent: string): void {
+    this.update(id, (f) => (f.parents = [parent]));
   }
 
   /** A Docs Editors file; `text` is what every export format returns. */
@@ -128,6 +180,12 @@ export class FakeDrive {
     this.unreadable.add(id);
   }
 
+  /** Downloads and exports of this file send `afterBytes` of the body, then stall forever; undefined: heal. */
+  stallContent(id: string, afterBytes: number | undefined): void {
+    if (afterBytes === undefined) this.stalled.delete(id);
+    else this.stalled.set(id, afterBytes);
+  }
+
   expireChangeTokens(status: 400 | 404 = 400): void {
     // Tokens equal to the current start token must expire too: move the head past them.
     this.seq += 1;
@@ -161,7 +219,7 @@ export class FakeDrive {
     const filter = parseQuery(req.query.get('q'));
     if (!filter) return googleError(400, 'invalid', 'Invalid Value', { location: 'q', locationType: 'parameter' });
     const allDrives = req.query.get('includeItemsFromAllDrives') === 'true';
-    const matching = [...this.files.values()].filter((f) => (allDrives || !f.driveId) && filter(f));
+    const matching = [...this.files.values()].filter((f) => f.id !== this.rootId && (allDrives || !f.driveId) && filter(f));
     const token = req.query.get('pageToken');
     const offset = token ? decodeToken<{ o: number }>(token)?.o : 0;
     if (offset === undefined) return invalidValue('pageToken');
@@ -221,7 +279,7 @@ export class FakeDrive {
   }
 
   private getFile(req: FakeRequest): FakeResponse {
-    const file = this.files.get(req.params.id);
+    const file = this.files.get(req.params.id === 'root' ? this.rootId : req.params.id);
     if (!file) return notFound(req.params.id);
     if (req.query.get('alt') !== 'media') {
       return { status: 200, body: selectFields(fileResource(file), req.query.get('fields') ?? 'kind,id,name,mimeType') };
@@ -241,7 +299,7 @@ export class FakeDrive {
     if (file.abusive && req.query.get('acknowledgeAbuse') !== 'true') {
       return googleError(403, 'cannotDownloadAbusiveFile', 'This file has been identified as malware or spam and cannot be downloaded.');
     }
-    return { status: 200, headers: { 'content-type': file.mimeType }, body: file.content };
+    return { status: 200, headers: { 'content-type': file.mimeType }, body: file.content, stallAfterBytes: this.stalled.get(file.id) };
   }
 
   private exportFile(req: FakeRequest): FakeResponse {
@@ -255,7 +313,7 @@ export class FakeDrive {
     if (file.content.length > this.exportSizeLimit) {
       return googleError(403, 'exportSizeLimitExceeded', 'This file is too large to be exported.');
     }
-    return { status: 200, headers: { 'content-type': target }, body: file.content };
+    return { status: 200, headers: { 'content-type': target }, body: file.content, stallAfterBytes: this.stalled.get(file.id) };
   }
 }
 
@@ -270,6 +328,8 @@ function fileResource(f: DriveFile): Record<string, unknown> {
     version: String(f.version),
     modifiedTime: f.modifiedTime,
     driveId: f.driveId,
+    parents: f.parents.length ? f.parents : undefined,
+    shortcutDetails: f.shortcutDetails,
     // Only binary files have a checksum and a size (int64 as a string, like the real API).
     md5Checksum: binary ? crypto.createHash('md5').update(f.content).digest('hex') : undefined,
     size: binary ? String(f.content.length) : undefined,

@@ -42,13 +42,24 @@ export class FakeGmail {
     const base = '/gmail/v1/users/:userId';
     server.route('gmail.users.getProfile', 'GET', `${base}/profile`, (req) => this.guard(req, () => this.profile()));
     server.route('gmail.messages.list', 'GET', `${base}/messages`, (req) => this.guard(req, () => this.list(req)));
+    // Metadata reads (listing) and content reads (download) share a path; separate names let a
+    // test count or fail one kind without the other.
+    const metadata = (q: URLSearchParams) => q.get('format') === 'metadata';
+    server.route(
+      'gmail.messages.get.metadata',
+      'GET',
+      `${base}/messages/:id`,
+      (req) => this.guard(req, () => this.get(req)),
+      true,
+      metadata,
+    );
     server.route('gmail.messages.get', 'GET', `${base}/messages/:id`, (req) => this.guard(req, () => this.get(req)));
     server.route('gmail.history.list', 'GET', `${base}/history`, (req) => this.guard(req, () => this.listHistory(req)));
   }
 
   // ---- mailbox edits (each one is a history record) ----------------------------------------
 
-  addMessage(input: { subject: string; body?: string; from?: string; labelIds?: string[]; raw?: string | Buffer }): string {
+  addMessage(input: { subject?: string; body?: string; from?: string; cc?: string; labelIds?: string[]; raw?: string | Buffer }): string {
     const id = crypto.randomBytes(8).toString('hex');
     const raw =
       input.raw !== undefined
@@ -57,13 +68,15 @@ export class FakeGmail {
             [
               `From: ${input.from ?? 'bob@example.com'}`,
               `To: ${this.emailAddress}`,
-              `Subject: ${input.subject}`,
+              ...(input.cc ? [`Cc: ${input.cc}`] : []),
+              // A message may have no Subject header at all.
+              ...(input.subject !== undefined ? [`Subject: ${input.subject}`] : []),
               `Date: ${new Date().toUTCString()}`,
               `Message-ID: <${id}@fake.example.com>`,
               'MIME-Version: 1.0',
               'Content-Type: text/plain; charset=UTF-8',
               '',
-              input.body ?? `Body of ${input.subject}`,
+              input.body ?? `Body of ${input.subject ?? 'a message'}`,
             ].join('\r\n'),
           );
     const message: Message = {
@@ -182,8 +195,9 @@ export class FakeGmail {
   private get(req: FakeRequest): FakeResponse {
     const message = this.messages.get(req.params.id);
     if (!message) return googleError(404, 'notFound', 'Requested entity was not found.');
-    if (this.unreadable.has(message.id)) return googleError(500, 'backendError', 'Backend Error');
     const format = req.query.get('format') ?? 'full';
+    // A broken message's headers still read: only its content cannot be fetched.
+    if (this.unreadable.has(message.id) && format !== 'metadata') return googleError(500, 'backendError', 'Backend Error');
     const text = message.raw.toString('utf8');
     const body: Record<string, unknown> = {
       id: message.id,
@@ -195,6 +209,8 @@ export class FakeGmail {
       internalDate: String(message.internalDate),
     };
     if (format === 'raw') body.raw = message.raw.toString('base64url');
+    else if (format === 'metadata') body.payload = payloadOf(message.raw, req.query.getAll('metadataHeaders'));
+    else if (format === 'full') body.payload = payloadOf(message.raw);
     else if (format !== 'minimal') return invalidArgument(`format ${format} is not supported by the fake`);
     return { status: 200, body };
   }
@@ -220,6 +236,37 @@ export class FakeGmail {
     if (newer.length > page.length) body.nextPageToken = encodeToken({ after: page.at(-1)!.id });
     return { status: 200, body };
   }
+}
+
+/**
+ * The parsed top-level part, as Gmail returns it: `headers` in message order (with
+ * `metadataHeaders` only those names, case-insensitively); `full` also carries the body.
+ */
+function payloadOf(raw: Buffer, metadataHeaders?: string[]): Record<string, unknown> {
+  const text = raw.toString('utf8');
+  const split = text.search(/\r?\n\r?\n/);
+  const head = split < 0 ? text : text.slice(0, split);
+  const bodyText = split < 0 ? '' : text.slice(split).replace(/^\r?\n\r?\n/, '');
+  // Unfold continuation lines (RFC 5322 2.2.3) before splitting into name: value.
+  const headers = head
+    .replace(/\r?\n[ \t]+/g, ' ')
+    .split(/\r?\n/)
+    .map((line) => /^([^:\s]+):\s*(.*)$/.exec(line))
+    .filter((m): m is RegExpExecArray => !!m)
+    .map((m) => ({ name: m[1], value: m[2] }));
+  const wanted = metadataHeaders?.map((h) => h.toLowerCase());
+  const mimeType = /^([^;\s]+)/.exec(headers.find((h) => h.name.toLowerCase() === 'content-type')?.value ?? '')?.[1] ?? 'text/plain';
+  const payload: Record<string, unknown> = {
+    partId: '',
+    mimeType,
+    filename: '',
+    headers: wanted?.length ? headers.filter((h) => wanted.includes(h.name.toLowerCase())) : headers,
+  };
+  if (metadataHeaders === undefined) {
+    const data = Buffer.from(bodyText);
+    payload.body = { size: data.length, data: data.toString('base64url') };
+  }
+  return payload;
 }
 
 function historyResource(h: HistoryRecord): Record<string, unknown> {

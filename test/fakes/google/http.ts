@@ -18,6 +18,8 @@ export interface FakeResponse {
   headers?: Record<string, string>;
   /** Objects are sent as JSON; strings and Buffers as they are. */
   body?: unknown;
+  /** Sends the headers (full Content-Length) and this many body bytes, then nothing more: a stalled connection. */
+  stallAfterBytes?: number;
 }
 
 export interface LoggedRequest {
@@ -26,7 +28,10 @@ export interface LoggedRequest {
   path: string;
   query: Record<string, string | string[]>;
   status: number;
+  /** When the answer was handed to the socket (epoch ms). */
   at: number;
+  /** When the request arrived (epoch ms). */
+  receivedAt: number;
 }
 
 /** A failure to answer instead of the real response; `network` destroys the socket. */
@@ -42,6 +47,8 @@ interface Route {
   /** false: no bearer token needed (the token endpoint). */
   auth: boolean;
   handler: Handler;
+  /** Only requests whose query passes (one path, several routes: e.g. a metadata read vs a download). */
+  accepts?: (query: URLSearchParams) => boolean;
 }
 
 const STATUS_NAMES: Record<number, string> = {
@@ -87,13 +94,13 @@ export class FakeHttpServer {
   }
 
   /** Registers a route; `:name` segments become params. */
-  route(name: string, method: string, path: string, handler: Handler, auth = true): void {
+  route(name: string, method: string, path: string, handler: Handler, auth = true, accepts?: Route['accepts']): void {
     const keys: string[] = [];
     const source = path.replace(/:([a-zA-Z]+)/g, (_m, key: string) => {
       keys.push(key);
       return '([^/]+)';
     });
-    this.routes.push({ name, method, pattern: new RegExp(`^${source}$`), keys, auth, handler });
+    this.routes.push({ name, method, pattern: new RegExp(`^${source}$`), keys, auth, handler, accepts });
   }
 
   /** The next `times` requests to `route` (after the token check) get `failure`. */
@@ -143,12 +150,13 @@ export class FakeHttpServer {
   }
 
   private async dispatch(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const receivedAt = Date.now();
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const body = await readBody(req);
     const method = req.method ?? 'GET';
     let routeName = 'unknown';
     let answer: FakeResponse | 'network';
-    const match = this.match(method, url.pathname);
+    const match = this.match(method, url.pathname, url.searchParams);
     if (!match) {
       answer = googleError(404, 'notFound', `No route for ${method} ${url.pathname}`);
     } else {
@@ -170,6 +178,7 @@ export class FakeHttpServer {
       query: queryObject(url.searchParams),
       status: answer === 'network' ? 0 : answer.status,
       at: Date.now(),
+      receivedAt,
     });
     if (answer === 'network') {
       req.socket.destroy();
@@ -178,9 +187,9 @@ export class FakeHttpServer {
     send(res, answer);
   }
 
-  private match(method: string, path: string): { route: Route; params: Record<string, string> } | undefined {
+  private match(method: string, path: string, query: URLSearchParams): { route: Route; params: Record<string, string> } | undefined {
     for (const route of this.routes) {
-      if (route.method !== method) continue;
+      if (route.method !== method || (route.accepts && !route.accepts(query))) continue;
       const m = route.pattern.exec(path);
       if (!m) continue;
       const params: Record<string, string> = {};
@@ -245,6 +254,11 @@ function send(res: http.ServerResponse, answer: FakeResponse): void {
   }
   headers['content-length'] = String(Buffer.byteLength(payload));
   res.writeHead(answer.status, headers);
+  if (answer.stallAfterBytes !== undefined) {
+    // The connection stays open and silent until the client gives up (or the server closes).
+    res.write(Buffer.from(payload).subarray(0, answer.stallAfterBytes));
+    return;
+  }
   res.end(payload);
 }
 

@@ -20,6 +20,7 @@ export type FakeGoogleRoute =
   | 'gmail.users.getProfile'
   | 'gmail.messages.list'
   | 'gmail.messages.get'
+  | 'gmail.messages.get.metadata'
   | 'gmail.history.list';
 
 export interface FakeGoogle {

@@ -2,7 +2,7 @@
 // body) or a network failure, toDocsyncError picks the class the engine acts on, and never leaks secrets.
 import { DropboxResponseError } from 'dropbox';
 import { describe, expect, it } from 'vitest';
-import { AuthError, ConfigError, DocsyncError, NotFoundError, RateLimitError, TransientError } from '../../../src/core/errors.js';
+import { AuthError, DocsyncError, NotFoundError, RateLimitError, TransientError } from '../../../src/core/errors.js';
 import {
   DropboxApiError,
   dropboxErrorTags,
@@ -75,11 +75,13 @@ describe('toDocsyncError', () => {
     expect((refresh as Error).message).toMatch(/refresh token or app credentials were rejected/);
   });
 
-  it('given a missing path, listing reports the rootPath config field and a download reports NotFound', () => {
+  it('given a missing path, listing reports the missing rootPath as NotFound (an outage, not a config error), a download too', () => {
     const notFound = () => failure(409, tagged('path', { '.tag': 'not_found' }));
-    const listing = toDocsyncError(notFound(), scope('files/list_folder'));
-    expect(listing).toBeInstanceOf(ConfigError);
-    expect((listing as ConfigError).fields).toEqual(['rootPath']);
+    for (const route of ['files/list_folder', 'files/list_folder/continue']) {
+      const listing = toDocsyncError(notFound(), scope(route));
+      expect(listing).toBeInstanceOf(NotFoundError);
+      expect((listing as Error).message).toContain('rootPath');
+    }
     const download = toDocsyncError(notFound(), scope('files/download', 'id:abc'));
     expect(download).toBeInstanceOf(NotFoundError);
     expect((download as Error).message).toContain('(doc id:abc)');
