@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cliEnv, DOCSYNC_BIN, ROOT, run } from '../support/cli.js';
-import { useHarness } from '../support/harness.js';
+import { eventually, useHarness } from '../support/harness.js';
 import { documents } from '../support/sample.js';
 
 /** The first ```bash block after the `docsync dev` one: the example a new user types first. */
@@ -48,9 +48,14 @@ describe('the README first example', () => {
   it('refuses a source folder that does not exist, naming it', async () => {
     const missing = path.join(home, 'no-such-folder');
     writeFileSync(path.join(home, 'fs.json'), JSON.stringify({ root: missing }));
-    const fsSync = await shell('docsync sync filesystem carol --config fs.json');
-    expect(fsSync.code).toBe(2);
-    expect(fsSync.stderr).toContain(`root: must be an existing directory (${missing} does not exist)`);
+    // A missing filesystem root is an outage, not bad config: the sync starts, its cycle fails
+    // visibly (phase failed, the error names the folder) and it lists again once the folder is back.
+    expect((await shell('docsync sync filesystem carol --config fs.json')).code).toBe(0);
+    const failed = await eventually(async () => {
+      const s = await h.status(h.client.workflow.getHandle('sync/filesystem/carol'));
+      return s.phase === 'failed' && s;
+    });
+    expect(failed.lastError).toContain(missing);
 
     writeFileSync(path.join(home, 'sample.json'), JSON.stringify({ sourceDir: missing }));
     expect((await shell('docsync sync sample carol --config sample.json')).code).toBe(0);

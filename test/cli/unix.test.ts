@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { cliEnv, DOCSYNC_BIN, ROOT, docsync as runDocsync, run } from '../support/cli.js';
 import { eventually, useHarness } from '../support/harness.js';
 import { newSampleSource, seedThreeDocs } from '../support/sample.js';
+import { appendChanges } from '../../src/store/changes.js';
 
 const BULK = 3000; // far more than a pipe buffer (64 KiB) of output, so the writer meets the closed pipe
 
@@ -24,6 +25,7 @@ describe('docsync CLI as a Unix tool', () => {
     return { ...result, lines: result.stdout.replace(/\r/g, '').split('\n').filter(Boolean) };
   };
 
+  let bulkSeqs: string[] = [];
   useHarness('cli-unix', {
     worker: true,
     setup: async (h) => {
@@ -35,10 +37,13 @@ describe('docsync CLI as a Unix tool', () => {
            SELECT 'sample', 'bulk', 'bulk-' || lpad(n::text, 5, '0'), 'Bulk document number ' || n, 'v1', 'fetched', n
            FROM generate_series(1, ${BULK}) AS n`,
       );
-      await h.pool.query(
-        `INSERT INTO changes (connector, user_id, external_id, kind, version)
-           SELECT 'sample', 'bulk', 'bulk-' || lpad(n::text, 5, '0'), 'upsert', 'v1' FROM generate_series(1, ${BULK}) AS n`,
-      );
+      const bulk = Array.from({ length: BULK }, (_, i) => ({
+        externalId: `bulk-${String(i + 1).padStart(5, '0')}`,
+        kind: 'upsert' as const,
+        version: 'v1',
+      }));
+      // Seqs come from the writing transaction's block (store/changes.ts): read them, never assume 1..N.
+      bulkSeqs = (await appendChanges(h.pool, { connector: 'sample', userId: 'bulk' }, bulk)).map((r) => r.seq);
     },
   });
 
@@ -51,7 +56,7 @@ describe('docsync CLI as a Unix tool', () => {
   it('ends quietly with exit 0 when the reader closes the pipe', async () => {
     const changes = await pipedToHead(`changes --limit ${BULK}`);
     expect(changes).toMatchObject({ code: 0, stderr: '' });
-    expect(JSON.parse(changes.stdout)).toMatchObject({ seq: '1', external_id: 'bulk-00001', kind: 'upsert' });
+    expect(JSON.parse(changes.stdout)).toMatchObject({ seq: bulkSeqs[0], external_id: 'bulk-00001', kind: 'upsert' });
     const docs = await pipedToHead(`docs list sample bulk --json --limit ${BULK}`);
     expect(docs).toMatchObject({ code: 0, stderr: '' });
     expect(JSON.parse(docs.stdout)).toMatchObject({ external_id: 'bulk-00001', status: 'fetched' });
@@ -64,15 +69,15 @@ describe('docsync CLI as a Unix tool', () => {
     expect(cut.stderr).toBe(`showing 2 of ${BULK} (raise --limit to see more)\n`);
     const whole = await docsync('docs', 'list', 'sample', 'bulk', '--json', '--limit', String(BULK));
     expect(whole.stderr).toBe('');
-    const changes = await docsync('changes', '--connector', 'sample', '--user', 'bulk', '--since', '10', '--limit', '5');
+    const changes = await docsync('changes', '--connector', 'sample', '--user', 'bulk', '--since', bulkSeqs[9], '--limit', '5');
     expect(
       changes.stdout
         .trim()
         .split('\n')
         .map((line) => (JSON.parse(line) as { seq: string }).seq),
-    ).toEqual(['11', '12', '13', '14', '15']);
-    expect(changes.stderr).toBe('showing 5 of more than 5 (continue with --since 15)\n');
-    const tail = await docsync('changes', '--connector', 'sample', '--user', 'bulk', '--since', String(BULK - 2), '--limit', '5');
+    ).toEqual(bulkSeqs.slice(10, 15));
+    expect(changes.stderr).toBe(`showing 5 of more than 5 (continue with --since ${bulkSeqs[14]})\n`);
+    const tail = await docsync('changes', '--connector', 'sample', '--user', 'bulk', '--since', bulkSeqs[BULK - 3], '--limit', '5');
     expect(tail.stdout.trim().split('\n')).toHaveLength(2);
     expect(tail.stderr).toBe('');
   });
