@@ -50,17 +50,17 @@ describe('the README first example', () => {
     writeFileSync(path.join(home, 'fs.json'), JSON.stringify({ root: missing }));
     // A missing filesystem root is an outage, not bad config: the sync starts, its cycle fails
     // visibly (phase failed, the error names the folder) and it lists again once the folder is back.
-    expect((await shell('docsync sync filesystem carol --config fs.json')).code).toBe(0);
+    expect((await shell('docsync sync filesystem cara --config fs.json')).code).toBe(0);
     const failed = await eventually(async () => {
-      const s = await h.status(h.client.workflow.getHandle('sync/filesystem/carol'));
+      const s = await h.status(h.client.workflow.getHandle('sync/filesystem/cara'));
       return s.phase === 'failed' && s;
     });
     expect(failed.lastError).toContain(missing);
 
     writeFileSync(path.join(home, 'sample.json'), JSON.stringify({ sourceDir: missing }));
-    expect((await shell('docsync sync sample carol --config sample.json')).code).toBe(0);
+    expect((await shell('docsync sync sample cara --config sample.json')).code).toBe(0);
     const failure = await h.client.workflow
-      .getHandle('sync/sample/carol')
+      .getHandle('sync/sample/cara')
       .result()
       .then(
         () => 'completed',

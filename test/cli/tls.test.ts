@@ -168,13 +168,13 @@ describe.skipIf(!NGINX)('Temporal behind TLS, mTLS and an API key (nginx found: 
     worker.stderr!.on('data', (d) => (workerOut += d));
     await eventually(async () => workerOut.includes('worker started'), 180_000); // bundles the workflows: slow on a busy machine
 
-    const config = path.join(source.dir, 'yan.json');
+    const config = path.join(source.dir, 'tina.json');
     writeFileSync(config, JSON.stringify({ sourceDir: source.dir }));
-    const sync = await docsync(['sync', 'sample', 'yan', '--config', config], { cwd: source.dir, env: env(mtls()) });
+    const sync = await docsync(['sync', 'sample', 'tina', '--config', config], { cwd: source.dir, env: env(mtls()) });
     expect(sync.stderr).toBe('');
     expect(sync.code).toBe(0);
     await eventually(async () =>
-      (await docsync(['status', 'sample', 'yan', '--json'], { cwd: source.dir, env: env(mtls()) })).stdout.includes('"fetched": 3'),
+      (await docsync(['status', 'sample', 'tina', '--json'], { cwd: source.dir, env: env(mtls()) })).stdout.includes('"fetched": 3'),
     );
     expect(workerOut).toContain(`127.0.0.1:${ports.mtls}`);
   }, 300_000);
@@ -204,7 +204,7 @@ server_name = "localhost"
       return e;
     };
     for (const profile of ['secure', 'cloud']) {
-      const status = await docsync(['status', 'sample', 'yan', '--json'], { env: profileEnv(profile) });
+      const status = await docsync(['status', 'sample', 'tina', '--json'], { env: profileEnv(profile) });
       expect(status.stderr).toBe('');
       expect(status.stdout).toContain('"fetched": 3');
     }
@@ -241,7 +241,7 @@ server_name = "localhost"
         TEMPORAL_TLS_SERVER_NAME: 'localhost',
         ...extra,
       });
-    const ok = await docsync(['status', 'sample', 'yan', '--json'], { env: keyEnv({ TEMPORAL_API_KEY: API_KEY }) });
+    const ok = await docsync(['status', 'sample', 'tina', '--json'], { env: keyEnv({ TEMPORAL_API_KEY: API_KEY }) });
     expect(ok.stderr).toBe('');
     expect(ok.stdout).toContain('"fetched": 3');
     expectOneLineRefusal(

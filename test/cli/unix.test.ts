@@ -83,13 +83,13 @@ describe('docsync CLI as a Unix tool', () => {
   });
 
   it('fits the status table to a 100-column terminal and keeps the wide table when piped', async () => {
-    const config = path.join(source.dir, 'alice.json');
+    const config = path.join(source.dir, 'ulla.json');
     writeFileSync(config, JSON.stringify({ sourceDir: source.dir }));
-    expect(await docsync('sync', 'sample', 'alice', '--config', config, '--interval', '600')).toMatchObject({ code: 0 });
-    await eventually(async () => (await docsync('status', 'sample', 'alice', '--json')).stdout.includes('"fetched": 3'));
+    expect(await docsync('sync', 'sample', 'ulla', '--config', config, '--interval', '600')).toMatchObject({ code: 0 });
+    await eventually(async () => (await docsync('status', 'sample', 'ulla', '--json')).stdout.includes('"fetched": 3'));
     const piped = await eventually(async () => {
       const listed = await docsync('status');
-      return listed.stdout.includes('sample/alice') && listed;
+      return listed.stdout.includes('sample/ulla') && listed;
     });
     const pipedWidth = Math.max(...piped.stdout.split('\n').map((line) => line.length));
     expect(pipedWidth).toBeGreaterThan(100); // the wide table: what a 100-column terminal could not show
@@ -98,7 +98,7 @@ describe('docsync CLI as a Unix tool', () => {
     const narrow = await onTerminal(100, 'status');
     expect(narrow.code).toBe(0);
     expect(narrow.lines.filter((line) => line.length > 100)).toEqual([]);
-    expect(narrow.lines).toContain('sample/alice  idle');
+    expect(narrow.lines).toContain('sample/ulla  idle');
     expect(narrow.lines).toContain('  listed 3  fetched 3  failed 0  deleted 0  in flight 0');
     const wide = await onTerminal(pipedWidth + 20, 'status sample alice');
     expect(wide.lines.some((line) => /sample\/alice\s*│\s*idle/.test(line))).toBe(true);
