@@ -93,15 +93,15 @@ describe('docsync CLI as a Unix tool', () => {
     });
     const pipedWidth = Math.max(...piped.stdout.split('\n').map((line) => line.length));
     expect(pipedWidth).toBeGreaterThan(100); // the wide table: what a 100-column terminal could not show
-    expect(piped.stdout).toMatch(/sample\/alice\s*│\s*idle\s*│\s*3\s*│\s*3\s*│\s*0/);
+    expect(piped.stdout).toMatch(/sample\/ulla\s*│\s*idle\s*│\s*3\s*│\s*3\s*│\s*0/);
 
     const narrow = await onTerminal(100, 'status');
     expect(narrow.code).toBe(0);
     expect(narrow.lines.filter((line) => line.length > 100)).toEqual([]);
     expect(narrow.lines).toContain('sample/ulla  idle');
     expect(narrow.lines).toContain('  listed 3  fetched 3  failed 0  deleted 0  in flight 0');
-    const wide = await onTerminal(pipedWidth + 20, 'status sample alice');
-    expect(wide.lines.some((line) => /sample\/alice\s*│\s*idle/.test(line))).toBe(true);
+    const wide = await onTerminal(pipedWidth + 20, 'status sample ulla');
+    expect(wide.lines.some((line) => /sample\/ulla\s*│\s*idle/.test(line))).toBe(true);
   });
 
   it('refuses a misspelt config key, naming it and the field it resembles', async () => {
