@@ -61,14 +61,20 @@ export class DownloadWindow {
     this.holdUntil = Math.max(this.holdUntil, new Date(retryAt).getTime());
   }
 
+  /** Waits (durably: a timer) until no hold is on; false when the sync was cancelled meanwhile. */
+  async waitOutHold(wait: SlotWait): Promise<boolean> {
+    while (this.held() && !wait.cancelled()) {
+      wait.onHold(new Date(this.holdUntil));
+      await condition(() => wait.cancelled(), this.holdUntil - Date.now());
+    }
+    return !wait.cancelled();
+  }
+
   /** Waits (durably) for a free slot outside any hold; false when the sync was cancelled meanwhile. */
   async waitForSlot(wait: SlotWait): Promise<boolean> {
     // A hold can begin while we wait for a free slot: re-check it whenever the wait ends.
     for (;;) {
-      while (this.held() && !wait.cancelled()) {
-        wait.onHold(new Date(this.holdUntil));
-        await condition(() => wait.cancelled(), this.holdUntil - Date.now());
-      }
+      await this.waitOutHold(wait);
       await condition(() => this.inFlight.size < this.size || this.held() || wait.cancelled());
       if (wait.cancelled()) return false;
       if (!this.held()) return true;

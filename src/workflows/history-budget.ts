@@ -39,8 +39,12 @@ export class HistoryBudget {
     this.pagesThisRun += 1;
   }
 
-  /** Checked once a page's children are all started; `inFlight` children are counted in full. */
-  exhausted(inFlight: number): boolean {
+  /**
+   * Checked once a page's children are all started, or (with 'overlap-listing') once its fetching
+   * has begun: `inFlight` children are counted in full, and each of the `pagesFetching` pages still
+   * fetching as a whole page to come.
+   */
+  exhausted(inFlight: number, pagesFetching = 0): boolean {
     const { opts, state } = this;
     const now = workflowInfo();
     if (this.pagesThisRun >= opts.pagesPerRun || now.continueAsNewSuggested || now.historyLength >= opts.maxHistoryEvents) return true;
@@ -50,11 +54,11 @@ export class HistoryBudget {
     if (!patched('history-budget')) return now.historyLength + EVENTS_PER_DOC * (state.largestPage ?? 0) >= opts.maxHistoryEvents;
     this.worstPageEvents = Math.max(this.worstPageEvents, now.historyLength - this.pageStartedAt);
     this.pageStartedAt = now.historyLength;
+    const pagesToCome = 1 + pagesFetching;
     const worstCase =
-      MAX_EVENTS_PER_CHILD * (inFlight + (state.largestChildPage ?? 0)) +
-      MAX_EVENTS_PER_BATCH * (state.largestBatchCount ?? 0) +
-      MAX_EVENTS_PER_PAGE_BASE;
-    const nextPage = Math.max(worstCase, Math.ceil(this.worstPageEvents * MEASURED_MARGIN));
+      MAX_EVENTS_PER_CHILD * (inFlight + pagesToCome * (state.largestChildPage ?? 0)) +
+      pagesToCome * (MAX_EVENTS_PER_BATCH * (state.largestBatchCount ?? 0) + MAX_EVENTS_PER_PAGE_BASE);
+    const nextPage = Math.max(worstCase, Math.ceil(pagesToCome * this.worstPageEvents * MEASURED_MARGIN));
     return now.historyLength + nextPage >= opts.maxHistoryEvents;
   }
 }

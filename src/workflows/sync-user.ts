@@ -18,7 +18,7 @@ import {
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type * as activities from '../activities/index.js';
 import { METADATA_ACTIVITY_OPTIONS } from './activity-options.js';
-import { fetchInBatches, type LeftDoc } from './batches.js';
+import { BatchLanes, fetchInBatches, type BatchHooks, type LeftDoc } from './batches.js';
 import {
   cancelSignal,
   docDoneSignal,
@@ -34,6 +34,7 @@ import { DownloadWindow } from './download-window.js';
 import { endingWith } from './closing.js';
 import { classifyFailure } from './failures.js';
 import { HistoryBudget } from './history-budget.js';
+import { PageFetches } from './page-fetches.js';
 import { retrieveDoc } from './retrieve-doc.js';
 import { SyncStatusBoard } from './status.js';
 import { beginSyncRun, finishSyncRun, freshState, recordPage, stripUndefined } from './sync-state.js';
@@ -61,7 +62,14 @@ const DEFAULTS: Required<SyncOptions> = {
   batchSize: 25,
   docMaxAttempts: 5,
   searchAttributes: true,
+  batchLanes: 4,
 };
+
+/**
+ * With 'overlap-listing', the next page is listed while this many pages (the one just listed
+ * included) may still be fetching: listing never waits for downloads, downloads rarely for listing.
+ */
+const PAGES_FETCHING = 2;
 
 export interface SyncUserResult {
   counters: SyncCounters;
@@ -86,6 +94,8 @@ export async function syncUser(input: SyncUserInput): Promise<SyncUserResult> {
     inFlight: () => downloads.count,
   });
   const budget = new HistoryBudget(opts, state);
+  const pages = new PageFetches();
+  const lanes = new BatchLanes(Math.max(1, opts.batchLanes));
   const ref = { connector: input.connector, userId: input.userId, credentialRef: input.credentialRef, config: input.config, workflowId };
 
   const countOutcome = (outcome: DocOutcome, n = 1) => void (state.counters[outcome === 'superseded' ? 'unchanged' : outcome] += n);
@@ -161,7 +171,7 @@ export async function syncUser(input: SyncUserInput): Promise<SyncUserResult> {
   }
 
   /** Small documents go in batches (added later: patched); children take what is left. */
-  async function fetchDocuments(page: RetrieveMetadataResult): Promise<void> {
+  async function fetchDocuments(page: RetrieveMetadataResult, overlap: boolean): Promise<void> {
     if (opts.fetchContent) state.largestPage = Math.max(state.largestPage ?? 0, page.toFetch.length);
     let toFetch: LeftDoc[] = (opts.fetchContent ? page.toFetch : []).map((doc) => ({ doc, attemptsUsed: 0 }));
     if (toFetch.length > 1 && opts.batchSize > 1 && patched('batch-small-docs')) {
@@ -169,9 +179,13 @@ export async function syncUser(input: SyncUserInput): Promise<SyncUserResult> {
       toFetch = await fetchInBatches(page.toFetch, opts.batchSize, {
         input: { ...ref, parentWorkflowId: workflowId, syncRunId: state.syncRunId },
         held: () => requests.cancel || downloads.held(),
-        rateLimited: (retryAt) => downloads.hold(retryAt),
+        rateLimited: (retryAt) => {
+          lanes.rateLimited(!downloads.held());
+          downloads.hold(retryAt);
+        },
         counted: countOutcome,
-      });
+        ...(overlap ? { lanes: { limiter: lanes, waitOutHold: () => downloads.waitOutHold(holdWait) } } : {}),
+      } satisfies BatchHooks);
     }
     state.largestChildPage = Math.max(state.largestChildPage ?? 0, toFetch.length);
     for (const { doc, attemptsUsed } of toFetch) {
@@ -180,13 +194,16 @@ export async function syncUser(input: SyncUserInput): Promise<SyncUserResult> {
     }
   }
 
+  const holdWait = {
+    cancelled,
+    onHold: (resumeAt: Date) =>
+      status.setPhase('rate-limited', `downloads held: source rate limit until ${resumeAt.toISOString()}`, resumeAt),
+  };
+
   async function startDoc(doc: DocRef, attemptsUsed: number): Promise<void> {
     const childId = docWorkflowId(input.connector, input.userId, doc.externalId, doc.version);
     if (downloads.has(childId)) return;
-    const free = await downloads.waitForSlot({
-      cancelled,
-      onHold: (resumeAt) => status.setPhase('rate-limited', `downloads held: source rate limit until ${resumeAt.toISOString()}`, resumeAt),
-    });
+    const free = await downloads.waitForSlot(holdWait);
     if (!free) return;
     if (status.phase === 'rate-limited') status.setPhase('listing');
     downloads.started(childId);
@@ -262,20 +279,28 @@ export async function syncUser(input: SyncUserInput): Promise<SyncUserResult> {
       if (!page) continue;
       recordPage(state, page);
       budget.pageListed();
-      await fetchDocuments(page);
+      // Listing page N+1 while page N downloads (added later: patched); runs recorded before fetch
+      // a page to the end before listing the next.
+      const overlap = patched('overlap-listing');
+      if (overlap) pages.start(() => fetchDocuments(page, true));
+      else await fetchDocuments(page, false);
       if (!page.hasMore) {
+        if (pages.unsettled) await pages.settled(0); // the sync run's counters include every document of its last page
         finishSyncRun(state);
         await idleUntilNextSync();
         if (opts.once) break;
       }
-      if (budget.exhausted(downloads.count) && !requests.cancel) {
+      if (budget.exhausted(downloads.count, pages.count) && !requests.cancel) {
+        if (pages.unsettled) await pages.settled(0); // children left by those pages are carried as in flight
         await condition(allHandlersFinished);
         return continueAsNew<typeof syncUser>({
           ...input,
           carried: { ...state, inFlight: downloads.ids(), runs: state.runs + 1 },
         });
       }
+      if (overlap) await pages.settled(PAGES_FETCHING - 1);
     }
+    if (pages.unsettled) await pages.settled(0);
     status.setPhase(requests.cancel ? 'cancelled' : 'idle', requests.cancel ? 'cancelled by signal' : 'one-off sync finished');
     await condition(allHandlersFinished);
     return { counters: state.counters, phase: status.phase };

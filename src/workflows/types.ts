@@ -26,6 +26,11 @@ export interface SyncOptions {
    * and any a batch cannot finish, get a retrieveDoc child each. 0 or 1: a child per document. Default 25.
    */
   batchSize?: number;
+  /**
+   * Batch activities one user may have in flight at once, across the pages being fetched; halves
+   * on a rate limit and grows back by one per clean batch. Default 4.
+   */
+  batchLanes?: number;
   /** Attempts of one document's download before it is recorded as failed. Default 5. */
   docMaxAttempts?: number;
   /** Upsert Docsync* search attributes (the namespace must have them registered). Default true. */

@@ -1,6 +1,7 @@
 // The sample connector's "remote service": a JSON state file in a directory that tests and the
 // demo edit between syncs, with an append-only journal (its change feed) and a call log that
 // lets tests see exactly when the connector talked to the source.
+import { randomUUID } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { ConfigError } from '../../core/errors.js';
@@ -76,7 +77,8 @@ export class SampleSource {
 
   private async write(state: SampleState): Promise<void> {
     await fs.mkdir(this.dir, { recursive: true });
-    const tmp = `${this.stateFile}.${process.pid}.${Date.now()}.tmp`;
+    // Unique per write: concurrent calls of one process (batch lanes) may write in the same millisecond.
+    const tmp = `${this.stateFile}.${process.pid}.${randomUUID()}.tmp`;
     await fs.writeFile(tmp, JSON.stringify(state, null, 2));
     await fs.rename(tmp, this.stateFile);
   }
