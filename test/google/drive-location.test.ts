@@ -78,6 +78,25 @@ describe('drive paths', () => {
     const page = await connector.retrieveMetadata(ctx, milestone);
     expect(page.upserts.map((d) => d.path)).toEqual(['/Archive/Q1/plan.pdf']);
   });
+
+  it('a folder rename or move alone re-lists its subtree: files under it get the new path in the same page', async () => {
+    const { reports, q1, plan } = tree();
+    const ctx = context();
+    const { milestone } = await syncUntilCaughtUp(connector, ctx);
+    fake.drive.renameFile(reports, 'Archive');
+    fake.clearLog();
+    const renamed = await connector.retrieveMetadata(ctx, milestone);
+    expect(renamed.upserts.map((d) => [d.externalId, d.path])).toEqual([[plan, '/Archive/Q1/plan.pdf']]);
+    // The folder's change, then one files.list per folder under it ('<id>' in parents).
+    expect(fake.requests.map((r) => [r.route, r.query.q])).toEqual([
+      ['drive.changes.list', undefined],
+      ['drive.files.list', `'${reports}' in parents and trashed = false`],
+      ['drive.files.list', `'${q1}' in parents and trashed = false`],
+    ]);
+    fake.drive.moveFile(q1, fake.drive.rootId);
+    const moved = await connector.retrieveMetadata(ctx, renamed.milestone);
+    expect(moved.upserts.map((d) => [d.externalId, d.path])).toEqual([[plan, '/Q1/plan.pdf']]);
+  });
 });
 
 describe('drive shortcuts', () => {

@@ -10,7 +10,16 @@ export const FILE_FIELDS = 'id,name,mimeType,md5Checksum,version,modifiedTime,si
 
 export const SHORTCUT_MIME = 'application/vnd.google-apps.shortcut';
 
-/** Docs Editors files have no bytes: export to text. Other google-apps types are skipped. */
+/**
+ * Docs Editors files have no bytes: export to text. Other google-apps types are skipped.
+ *
+ * No fallback format after 403 `exportSizeLimitExceeded`: Drive limits the *exported* bytes
+ * (10 MB), and these are already the smallest text-bearing exports of each type (plain text without
+ * images or markup; CSV holds only the first sheet). HTML, PDF, DOCX/XLSX/PPTX of the same file are
+ * as large or larger, so a second export would cost a request and fail the same way. Such a file is
+ * `skipped` with the reason (UnsupportedContentError, google/errors.ts), never retried, and the sync
+ * goes on; it is exported again only when its version changes.
+ */
 export const EXPORT_MIME: Record<string, string> = {
   'application/vnd.google-apps.document': 'text/plain',
   'application/vnd.google-apps.spreadsheet': 'text/csv',

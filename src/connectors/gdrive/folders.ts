@@ -34,8 +34,9 @@ const MAX_DEPTH = 64;
 
 /**
  * In process memory, per user and endpoint: a worker restart only costs one files.get per folder
- * again. Folder renames seen in the change feed update it; files under a renamed folder get the
- * new path when they next change or at the next full listing.
+ * again. Folder renames and moves seen in the change feed update it, and (listing.ts, subtree.ts)
+ * re-list what is under the folder so every file there gets its new path in the same page: Drive
+ * reports a change for the folder only, none for its children.
  */
 const caches = new Map<string, UserFolders>();
 
@@ -57,11 +58,21 @@ export class FolderPaths {
     this.cache = cacheFor(`${userId}\u0000${config.apiBaseUrl ?? ''}\u0000${config.clientId ?? config.subject ?? ''}`);
   }
 
-  /** Folder entries from a listing page keep the cache current (renames, moves, new folders). */
-  remember(file: drive_v3.Schema$File): void {
-    if (file.mimeType !== FOLDER_MIME || !file.id) return;
-    if (file.trashed) this.cache.folders.delete(file.id);
-    else this.cache.folders.set(file.id, { name: file.name ?? file.id, parent: file.parents?.[0], driveId: file.driveId ?? undefined });
+  /**
+   * Folder entries from a listing page keep the cache current (renames, moves, new folders).
+   * True when the folder's name or parent is not the one cached (or none was): the paths of
+   * everything under it may have changed.
+   */
+  remember(file: drive_v3.Schema$File): boolean {
+    if (file.mimeType !== FOLDER_MIME || !file.id) return false;
+    if (file.trashed) {
+      this.cache.folders.delete(file.id);
+      return false;
+    }
+    const before = this.cache.folders.get(file.id);
+    const after: Folder = { name: file.name ?? file.id, parent: file.parents?.[0], driveId: file.driveId ?? undefined };
+    this.cache.folders.set(file.id, after);
+    return before === undefined || before === 'unreachable' || before.name !== after.name || before.parent !== after.parent;
   }
 
   forget(id: string): void {

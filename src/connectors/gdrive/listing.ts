@@ -12,6 +12,7 @@ import { listTwoPhase, splitOutcome, type TwoPhasePosition, type TwoPhaseSource 
 import type { GdriveConfig } from './config.js';
 import { FILE_FIELDS, FOLDER_MIME, toDocMetadata } from './files.js';
 import { FolderPaths } from './folders.js';
+import { allDrivesListParams, listSubtrees } from './subtree.js';
 import { createPathFilter } from '../shared/glob.js';
 
 export const driveMilestoneSchema = z.union([
@@ -67,8 +68,8 @@ function driveSource(ctx: ConnectorContext<GdriveConfig>, api: GoogleApi<drive_v
     if (location.sharedWithMe && !includeSharedWithMe) return null;
     return wanted(location.path) ? toDocMetadata(file, location) : null;
   };
-  /** Folders first, so files later in the same page find their folder in the cache. */
-  const rememberFolders = (files: drive_v3.Schema$File[]) => files.forEach((f) => folders.remember(f));
+  /** Folders first, so files later in the same page find their folder in the cache; returns the ids of those renamed or moved. */
+  const rememberFolders = (files: drive_v3.Schema$File[]) => files.filter((f) => folders.remember(f)).map((f) => f.id!);
   return {
     async startToken() {
       const res = await session.run(
@@ -80,7 +81,7 @@ function driveSource(ctx: ConnectorContext<GdriveConfig>, api: GoogleApi<drive_v
       return res.data.startPageToken;
     },
     async snapshotPage(_start, pageToken) {
-      const sharedDrives = includeSharedDrives ? { corpora: 'allDrives', includeItemsFromAllDrives: true, supportsAllDrives: true } : {};
+      const sharedDrives = allDrivesListParams(includeSharedDrives);
       const fields = `nextPageToken,files(${FILE_FIELDS})`;
       const res = await session.run(
         'files.list',
@@ -105,13 +106,18 @@ function driveSource(ctx: ConnectorContext<GdriveConfig>, api: GoogleApi<drive_v
       // Last change per file wins within a page (null = removed).
       const outcome = new Map<string, DocMetadata | null>();
       const changes = (res.data.changes ?? []).filter((c) => c.changeType !== 'drive' && c.fileId);
-      rememberFolders(changes.flatMap((c) => (c.file ? [c.file] : [])));
+      const movedFolders = rememberFolders(changes.flatMap((c) => (c.file && !c.removed ? [c.file] : [])));
       for (const change of changes) {
         const file = change.file;
         if (change.removed || !file || file.trashed) {
           folders.forget(change.fileId!);
           outcome.set(change.fileId!, null);
         } else if (file.mimeType !== FOLDER_MIME) outcome.set(change.fileId!, await describe(file));
+      }
+      // Files under a renamed or moved folder get their new path now (Drive reports the folder alone);
+      // a file's own change in this page already says the same or newer.
+      for (const file of await listSubtrees(api, ctx.config, movedFolders, folders, schedule)) {
+        if (file.mimeType !== FOLDER_MIME && !outcome.has(file.id!)) outcome.set(file.id!, await describe(file));
       }
       const next = res.data.nextPageToken ?? res.data.newStartPageToken;
       if (!next) throw new Error('gdrive: changes.list returned neither nextPageToken nor newStartPageToken');

@@ -30,6 +30,8 @@ interface DriveFile {
   modifiedTime: string;
   trashed: boolean;
   abusive: boolean;
+  /** Drive measures the exported bytes against its 10 MB limit; a test flags a file instead of growing it. */
+  exportTooLarge: boolean;
   /** Set for files on a shared drive (only listed with includeItemsFromAllDrives). */
   driveId?: string;
   /** Folder ids the user can see (empty for a file shared with the user outside their folders). */
@@ -73,6 +75,7 @@ export class FakeDrive {
       modifiedTime: new Date().toISOString(),
       trashed: false,
       abusive: false,
+      exportTooLarge: false,
       parents: [],
     });
   }
@@ -121,6 +124,7 @@ export class FakeDrive {
       modifiedTime: new Date().toISOString(),
       trashed: false,
       abusive: false,
+      exportTooLarge: false,
       driveId: input.sharedDrive,
       parents: input.sharedWithMe ? [] : [parent],
       shortcutDetails: input.shortcutDetails,
@@ -172,6 +176,13 @@ export class FakeDrive {
 
   markAbusive(id: string): void {
     this.update(id, (f) => (f.abusive = true));
+  }
+
+  /** Every export of this file answers 403 exportSizeLimitExceeded (not a change: the file is as it was). */
+  markExportTooLarge(id: string): void {
+    const file = this.files.get(id);
+    if (!file) throw new Error(`fake drive: no file ${id}`);
+    file.exportTooLarge = true;
   }
 
   /** Every change token handed out so far becomes invalid (Drive: 400 invalid pageToken, or 404). */
@@ -310,7 +321,7 @@ export class FakeDrive {
     const formats = EXPORT_FORMATS[file.mimeType];
     if (!formats) return googleError(403, 'fileNotExportable', 'Export only supports Docs Editors files.');
     if (!formats.includes(target)) return googleError(400, 'badRequest', 'The requested conversion is not supported.');
-    if (file.content.length > this.exportSizeLimit) {
+    if (file.exportTooLarge || file.content.length > this.exportSizeLimit) {
       return googleError(403, 'exportSizeLimitExceeded', 'This file is too large to be exported.');
     }
     return { status: 200, headers: { 'content-type': target }, body: file.content, stallAfterBytes: this.stalled.get(file.id) };
@@ -336,11 +347,16 @@ function fileResource(f: DriveFile): Record<string, unknown> {
   };
 }
 
-/** The subset of the Drive query language the connectors use: `a = 'x' and b != y ...`. */
+/** The subset of the Drive query language the connectors use: `a = 'x' and b != y and 'id' in parents ...`. */
 function parseQuery(q: string | null): ((f: DriveFile) => boolean) | undefined {
   if (!q) return () => true;
   const tests: Array<(f: DriveFile) => boolean> = [];
   for (const clause of q.split(/\s+and\s+/i)) {
+    const parent = /^\s*'([^']+)'\s+in\s+parents\s*$/.exec(clause);
+    if (parent) {
+      tests.push((f) => f.parents.includes(parent[1]));
+      continue;
+    }
     const m = /^\s*(trashed|mimeType)\s*(=|!=)\s*('([^']*)'|true|false)\s*$/.exec(clause);
     if (!m) return undefined;
     const [, field, op, literal, quoted] = m;
