@@ -4,6 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import type { Pool } from 'pg';
+import { ConfigError } from '../core/errors.js';
 import { createPool } from '../store/db.js';
 import { CredentialStore, secretKeyFrom } from '../store/credentials.js';
 import { migrate } from '../store/migrate.js';
@@ -96,10 +97,11 @@ export async function database(): Promise<Pool> {
   if (pool) return pool;
   const url = process.env.DATABASE_URL;
   if (!url) throw new CliError('DATABASE_URL is not set (postgres://user@host:port/db), and no `docsync dev` is running', EXIT.config);
-  pool = createPool(url, 4);
   try {
+    pool = createPool(url, 4, process.env.DOCSYNC_DB_SCHEMA || undefined);
     await migrate(pool);
   } catch (err) {
+    if (err instanceof ConfigError) throw new CliError(err.message, EXIT.config);
     throw new CliError(`cannot use the database at DATABASE_URL: ${(err as Error).message}`, EXIT.unreachable);
   }
   return pool;

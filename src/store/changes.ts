@@ -123,7 +123,8 @@ export const DEFAULT_CHANGES_PER_READ = 1000;
 /** A reader that wants more continues from the last seq it got. */
 export const MAX_CHANGES_PER_READ = 10_000;
 
-function cursorOf(since: ChangeQuery['since']): string {
+/** A cursor as Postgres reads it (a decimal string); anything but a whole number ≥ 0 is a ConfigError. */
+export function cursorOf(since: ChangeQuery['since']): string {
   const text = typeof since === 'string' ? since.trim() : String(since);
   const valid = typeof since === 'number' ? Number.isSafeInteger(since) && since >= 0 : /^\d+$/.test(text);
   if (!valid)

@@ -1,10 +1,29 @@
 // Postgres connection pool and a transaction helper shared by every store module.
 import pg from 'pg';
+import { ConfigError } from '../core/errors.js';
 
 export type Queryable = Pick<pg.PoolClient, 'query'>;
 
-export function createPool(connectionString: string, max = 10): pg.Pool {
-  const pool = new pg.Pool({ connectionString, max });
+/** A Postgres schema name docsync may create and put its tables in (DOCSYNC_DB_SCHEMA). */
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+export function checkSchemaName(schema: string): string {
+  if (!SCHEMA_NAME.test(schema)) {
+    throw new ConfigError(
+      `DOCSYNC_DB_SCHEMA must be a lower-case Postgres identifier (letters, digits, _; not starting with a digit), got ${JSON.stringify(schema)}`,
+      ['DOCSYNC_DB_SCHEMA'],
+    );
+  }
+  return schema;
+}
+
+/**
+ * `schema`: docsync's tables live in that Postgres schema (created by migrate) instead of the
+ * database's default search path (`public`), so they sit beside the user's own tables.
+ */
+export function createPool(connectionString: string, max = 10, schema?: string): pg.Pool {
+  const options = schema ? `-c search_path=${checkSchemaName(schema)}` : undefined;
+  const pool = new pg.Pool({ connectionString, max, ...(options ? { options } : {}) });
   // An idle client losing its server (Postgres restart) must not crash the worker.
   pool.on('error', () => undefined);
   return pool;

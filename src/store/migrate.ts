@@ -14,6 +14,10 @@ export async function migrate(pool: Pool): Promise<string[]> {
   const applied: string[] = [];
   try {
     await client.query('SELECT pg_advisory_lock($1)', [LOCK_KEY]);
+    // A pool made for DOCSYNC_DB_SCHEMA has exactly that schema as its search path: create it first.
+    const { rows } = await client.query<{ path: string }>(`SELECT current_setting('search_path') AS path`);
+    if (/^[a-z_][a-z0-9_]*$/.test(rows[0].path) && rows[0].path !== 'public')
+      await client.query(`CREATE SCHEMA IF NOT EXISTS ${rows[0].path}`);
     await client.query(
       'CREATE TABLE IF NOT EXISTS schema_migrations (version text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())',
     );

@@ -17,6 +17,8 @@ import { createDocsyncWorker, type DocsyncWorkerOptions } from './worker.js';
 
 export interface EngineOptions {
   databaseUrl: string;
+  /** Postgres schema for docsync's tables (DOCSYNC_DB_SCHEMA); unset: the database's default search path. */
+  databaseSchema?: string;
   /** Pool size (default 10). */
   poolMax?: number;
   /** Temporal frontend, e.g. `127.0.0.1:7233`. */
@@ -75,7 +77,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     for (const close of closers.splice(0).reverse()) await close().catch(() => undefined);
   };
   try {
-    const pool = createPool(options.databaseUrl, options.poolMax ?? 10);
+    const pool = createPool(options.databaseUrl, options.poolMax ?? 10, options.databaseSchema);
     closers.push(() => pool.end());
     const applied = await migrate(pool);
     const connection = await Connection.connect(connectOptions(options));

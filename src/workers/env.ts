@@ -12,6 +12,11 @@ import { loadTemporalSettings, type TemporalSettings } from './temporal-connecti
 const envSchema = z.object({
   DOCSYNC_TASK_QUEUE: z.string().default(DEFAULT_TASK_QUEUE),
   DATABASE_URL: z.string().min(1, 'DATABASE_URL is required (postgres://user@host:port/db)'),
+  /** Postgres schema for docsync's tables (created if missing); unset: the database's default (public). */
+  DOCSYNC_DB_SCHEMA: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'a lower-case Postgres identifier (letters, digits, _)')
+    .optional(),
   DOCSYNC_BLOB_DIR: z.string().default('.docsync/blobs'),
   DOCSYNC_SECRET_KEY: z.string().optional(),
   DOCSYNC_MAX_BYTES: z.coerce.number().int().positive().optional(),
@@ -51,6 +56,7 @@ export function engineOptionsFromEnv(
   const exportMetrics = env.DOCSYNC_METRICS_PORT > 0;
   return {
     databaseUrl: env.DATABASE_URL,
+    databaseSchema: env.DOCSYNC_DB_SCHEMA,
     poolMax: env.DOCSYNC_DB_POOL_MAX,
     address: env.temporal.address,
     connection: { tls: env.temporal.connect.tls, apiKey: env.temporal.connect.apiKey, metadata: env.temporal.connect.metadata },

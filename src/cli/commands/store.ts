@@ -1,8 +1,10 @@
-// `docsync docs list|show`, `docsync changes --since <seq>` and `docsync runs`: read the store, the
+// `docsync docs list|show`, `docsync changes [--since <seq>] [--consumer <name>] [--follow]` and `docsync runs`: read the store, the
 // change feed and the import log (through the store's typed readers; no SQL here).
 import Table from 'cli-table3';
 import type { Command } from 'commander';
-import { MAX_CHANGES_PER_READ, readChanges } from '../../store/changes.js';
+import { MAX_CHANGES_PER_READ, readChanges, type Change } from '../../store/changes.js';
+import { acknowledgeChanges, checkConsumerName, consumerPosition } from '../../store/consumers.js';
+import { followChanges } from '../../store/follow-changes.js';
 import { countDocuments, getDocument, listDocuments, type DocumentRow } from '../../store/documents.js';
 import { listSyncRuns } from '../../store/sync-runs.js';
 import { CliError, database, EXIT } from '../context.js';
@@ -14,6 +16,66 @@ function wholeNumber(value: string, flag: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0) throw new CliError(`${flag} must be a whole number ≥ 0, got "${value}"`, EXIT.usage);
   return n;
+}
+
+interface ChangesFlags {
+  since: string;
+  limit: string;
+  connector?: string;
+  user?: string;
+  follow?: boolean;
+  consumer?: string;
+}
+
+function checkedConsumer(name: string): string {
+  try {
+    return checkConsumerName(name);
+  } catch (err) {
+    throw new CliError(`--consumer: ${(err as Error).message}`, EXIT.usage);
+  }
+}
+
+/** The same snake_case lines as the table's columns, so consumers' parsers keep working. */
+function printChanges(feed: Change[]): void {
+  for (const c of feed) {
+    console.log(
+      JSON.stringify({
+        seq: c.seq,
+        connector: c.connector,
+        user_id: c.userId,
+        external_id: c.externalId,
+        kind: c.kind,
+        version: c.version,
+        at: c.at,
+      }),
+    );
+  }
+}
+
+/** `--follow`: prints batches as they commit until SIGINT/SIGTERM, then exits 0. */
+async function followFeed(flags: ChangesFlags, since: number, limit: number): Promise<void> {
+  if (flags.consumer) checkedConsumer(flags.consumer);
+  const stop = new AbortController();
+  const onSignal = () => stop.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    await followChanges(
+      await database(),
+      {
+        since,
+        consumer: flags.consumer,
+        connector: flags.connector,
+        userId: flags.user,
+        batchSize: Math.max(1, limit),
+        signal: stop.signal,
+      },
+      async (feed) => printChanges(feed),
+    );
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
 }
 
 export function registerStoreCommands(program: Command): void {
@@ -59,33 +121,31 @@ export function registerStoreCommands(program: Command): void {
   program
     .command('changes')
     .description('the change feed after a sequence number (a downstream consumer keeps its own cursor)')
-    .option('--since <seq>', 'print changes with seq greater than this', '0')
+    .option('--since <seq>', 'print changes with seq greater than this (with --consumer: where a new consumer starts)', '0')
     .option('--limit <n>', `at most n changes (up to ${MAX_CHANGES_PER_READ}; continue from the last seq)`, '1000')
     .option('--connector <name>')
     .option('--user <id>')
-    .action(async (flags: { since: string; limit: string; connector?: string; user?: string }) => {
+    .option('--follow', 'keep printing new changes as they commit, until interrupted')
+    .option('--consumer <name>', 'a named cursor kept in Postgres: start where it stopped, advance it after printing')
+    .action(async (flags: ChangesFlags) => {
       const since = wholeNumber(flags.since, '--since');
       const limit = wholeNumber(flags.limit, '--limit');
+      if (flags.follow) return followFeed(flags, since, limit);
       if (limit === 0) return; // LIMIT 0 printed nothing; the store reader asks for at least one row
+      const db = await database();
+      const from = flags.consumer ? await consumerPosition(db, checkedConsumer(flags.consumer), String(since)) : since;
       // One row past the limit tells whether the feed goes on, without counting the whole feed.
-      const read = await readChanges(await database(), { since, connector: flags.connector, userId: flags.user, limit: limit + 1 });
+      const read = await readChanges(db, { since: from, connector: flags.connector, userId: flags.user, limit: limit + 1 });
       const feed = read.slice(0, limit);
-      // The same snake_case lines as the table's columns, so consumers' parsers keep working.
-      for (const c of feed) {
-        console.log(
-          JSON.stringify({
-            seq: c.seq,
-            connector: c.connector,
-            user_id: c.userId,
-            external_id: c.externalId,
-            kind: c.kind,
-            version: c.version,
-            at: c.at,
-          }),
-        );
-      }
+      printChanges(feed);
+      // Acknowledged once printed (stdout to a pipe or file is written synchronously on Linux).
+      if (flags.consumer && feed.length > 0) await acknowledgeChanges(db, flags.consumer, feed[feed.length - 1].seq);
       if (read.length > limit && feed.length > 0)
-        noteTruncated(feed.length, undefined, `continue with --since ${feed[feed.length - 1].seq}`);
+        noteTruncated(
+          feed.length,
+          undefined,
+          flags.consumer ? 'run again to continue' : `continue with --since ${feed[feed.length - 1].seq}`,
+        );
     });
   program
     .command('runs [connector] [user]')
