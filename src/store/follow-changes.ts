@@ -1,12 +1,15 @@
-// Following the change feed live: Postgres LISTEN/NOTIFY wakes the follower as soon as a change
+// Following the change feed live: Postgres LISTEN/NOTIFY wakes the follower soon after a change
 // commits, and readChanges (by seq) is the truth, so a lost notification (a dropped connection, a
 // row readable only once an older transaction ended) costs at most one poll interval, never a row.
+// Writers announce after their commit (ChangeAnnouncer), never inside it: a notifying transaction
+// takes a cluster-wide lock at commit.
 // With a named consumer the position lives in Postgres and advances after the handler succeeded
 // (at-least-once: a crash between the two hands the same rows over again).
 import type pg from 'pg';
 import { ConfigError } from '../core/errors.js';
 import { cursorOf, DEFAULT_CHANGES_PER_READ, readChanges, type Change, type ChangeQuery } from './changes.js';
 import { acknowledgeChanges, consumerPosition } from './consumers.js';
+import type { Queryable } from './db.js';
 
 export const CHANGES_CHANNEL = 'docsync_changes';
 
@@ -107,5 +110,44 @@ class Wakeup {
       const timer = setTimeout(done, timeoutMs);
       this.waiter = done;
     });
+  }
+}
+
+/**
+ * Wakes followers after changes committed: at most one `NOTIFY` per `intervalMs` per process, in its
+ * own tiny statement (a burst of commits costs one), sent `intervalMs` after the first commit of a
+ * burst at the latest. Failures only cost followers a poll interval, so they go to `onError`.
+ */
+export class ChangeAnnouncer {
+  private timer: NodeJS.Timeout | undefined;
+  private sending: Promise<void> | undefined;
+
+  constructor(
+    private readonly db: Queryable,
+    private readonly intervalMs = 50,
+    private readonly onError: (err: unknown) => void = () => undefined,
+  ) {}
+
+  /** Call after a transaction that wrote change rows committed. */
+  committed(): void {
+    if (this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.sending = this.db
+        .query(`SELECT pg_notify('${CHANGES_CHANNEL}', '')`)
+        .then(() => undefined, this.onError)
+        .finally(() => (this.sending = undefined));
+    }, this.intervalMs);
+    this.timer.unref();
+  }
+
+  /** Sends what is pending now (at shutdown) and waits for it. */
+  async flush(): Promise<void> {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+      await this.db.query(`SELECT pg_notify('${CHANGES_CHANNEL}', '')`).catch(this.onError);
+    }
+    await this.sending;
   }
 }

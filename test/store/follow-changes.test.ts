@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { appendChanges, type Change } from '../../src/store/changes.js';
 import { acknowledgeChanges, consumerPosition, listConsumers } from '../../src/store/consumers.js';
-import { followChanges } from '../../src/store/follow-changes.js';
+import { ChangeAnnouncer, followChanges } from '../../src/store/follow-changes.js';
 import { createPool, inTransaction } from '../../src/store/db.js';
 import { migrate } from '../../src/store/migrate.js';
 import { stopAfterTest } from '../support/cleanup.js';
@@ -14,6 +14,7 @@ import { eventually, useHarness, type Harness } from '../support/harness.js';
 
 const key = { connector: 'sample', userId: 'fern' };
 
+/** Appends in one transaction and, like a worker, announces the commit. */
 async function append(h: Harness, ids: string[]): Promise<string[]> {
   const rows = await inTransaction(h.pool, (client) =>
     appendChanges(
@@ -22,6 +23,9 @@ async function append(h: Harness, ids: string[]): Promise<string[]> {
       ids.map((externalId) => ({ externalId, kind: 'upsert' as const, version: '1' })),
     ),
   );
+  const announcer = new ChangeAnnouncer(h.pool);
+  announcer.committed();
+  await announcer.flush();
   return rows.map((r) => r.seq);
 }
 
