@@ -8,7 +8,7 @@ import { readChanges } from '../../src/store/changes.js';
 import { signalSync } from '../../src/workflows/client.js';
 import type { SyncStatus } from '../../src/workflows/types.js';
 import { FakeDropbox } from '../fakes/dropbox/server.js';
-import { startFakeGoogle, type FakeGoogle } from '../fakes/google/index.js';
+import { startFakeGoogle, type FakeGoogle, type FakeGoogleRoute } from '../fakes/google/index.js';
 import { stopAfterTest } from '../support/cleanup.js';
 import { eventually, useHarness } from '../support/harness.js';
 
@@ -61,7 +61,7 @@ async function dropboxDriver(): Promise<Driver> {
 
 function googleDriver(fake: FakeGoogle, connector: 'gdrive' | 'gmail'): Driver {
   const gmail = connector === 'gmail';
-  const downloadRoute = gmail ? 'gmail.messages.get' : 'drive.files.get';
+  const downloadRoute: FakeGoogleRoute = gmail ? 'gmail.messages.get' : 'drive.files.get';
   return {
     connector,
     tokenRoute: 'oauth.token',
@@ -72,7 +72,7 @@ function googleDriver(fake: FakeGoogle, connector: 'gdrive' | 'gmail'): Driver {
         ? fake.gmail.addMessage({ subject: `counted ${i}`, body: `counted message ${i}` })
         : fake.drive.addFile({ name: `counted-${i}.txt`, content: `counted document ${i}` }),
     rename: (id) => (gmail ? fake.gmail.addLabels(id, ['STARRED']) : fake.drive.renameFile(id, `renamed-${id}.txt`)),
-    expireAtNextDownload: () => fake.onNextArrival(downloadRoute as never, () => fake.oauth.expireAccessTokens()),
+    expireAtNextDownload: () => fake.onNextArrival(downloadRoute, () => fake.oauth.expireAccessTokens()),
     counts: () => fake.counts(),
     downloads: () => fake.requests.filter((r) => r.route === downloadRoute && (gmail || r.query.alt === 'media')).length,
     unauthorized: () => fake.requests.filter((r) => r.status === 401).length,
