@@ -43,6 +43,11 @@ export interface DataResult {
   body: Readable | Buffer;
   mimeType: string;
   size?: number;
+  /**
+   * What the content told about the document that its listing did not know (e.g. a message listed
+   * by id only): the pipeline writes these fields on the row, with one `metadata` change if they differ.
+   */
+  metadata?: Partial<Pick<DocMetadata, 'title' | 'size' | 'modifiedAt' | 'extra'>>;
 }
 
 export interface ConnectorLogger {

@@ -5,6 +5,7 @@ import type { Connector, ConnectorContext, DataResult, DocMetadata } from '../co
 import { NotFoundError, UnsupportedContentError } from '../core/errors.js';
 import type { DocKey, DocRef } from '../core/refs.js';
 import type { StoredBlob } from '../store/blobs.js';
+import { completeMetadata } from '../store/completed-metadata.js';
 import { getDocument, markFailed, markFetched, markGone, markSkipped, type DocumentRow } from '../store/documents.js';
 import { recordRunError } from '../store/sync-runs.js';
 import { decideFetch } from './fetch-decision.js';
@@ -67,6 +68,8 @@ export async function fetchDocument(
     if (!(err instanceof UnsupportedContentError)) throw err;
     return recordContent(deps.pool, input, row, { kind: 'skipped', reason: err.message }, ctx.logger);
   }
+  // What the listing did not know (e.g. a message listed by id only), completed from the content.
+  if (data.metadata) await completeMetadata(deps.pool, key, doc.externalId, doc.version, data.metadata);
   return recordContent(deps.pool, input, row, await storeContent(deps, row, data, ctx.signal), ctx.logger);
 }
 

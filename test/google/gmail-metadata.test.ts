@@ -65,9 +65,13 @@ describe('gmail metadata at listing', () => {
     expect(page.upserts).toHaveLength(1);
     expect(page.upserts[0]).toMatchObject({ externalId: id, title: 'Lunch?', extra: { labels: ['INBOX'] } });
     fake.gmail.addLabels(id, ['STARRED']);
+    fake.clearLog();
     page = await connector.retrieveMetadata(ctx, page.milestone);
-    // Still in scope (no labelIds filter): a label change is not a move, so nothing is re-listed.
-    expect(page.upserts).toEqual([]);
+    // Still in scope (no labelIds filter): re-read once, so the row's labels follow the mailbox.
+    expect(page.upserts).toEqual([
+      expect.objectContaining({ externalId: id, title: 'Lunch?', extra: expect.objectContaining({ labels: ['INBOX', 'STARRED'] }) }),
+    ]);
+    expect(fake.counts()).toEqual({ 'gmail.history.list': 1, 'gmail.messages.get.metadata': 1 });
   });
 
   it('a message deleted between messages.list and its metadata read keeps a bare row; the history feed deletes it', async () => {

@@ -97,17 +97,17 @@ describe('gmail incremental sync', () => {
     expect(page.milestone).toEqual({ phase: 'history', historyId: fake.gmail.currentHistoryId() });
   });
 
-  it('with labelIds [INBOX]: archiving deletes, moving back upserts, trashing deletes, read/unread does nothing', async () => {
+  it('with labelIds [INBOX]: archiving deletes, moving back upserts, trashing deletes, read/unread updates the labels', async () => {
     const [a, b, c] = seed();
     const ctx = context({ labelIds: ['INBOX'], pageSize: 100 });
     let milestone = await synced(ctx);
     const outside = fake.gmail.addMessage({ subject: 'newsletter', labelIds: ['CATEGORY_PROMOTIONS'] });
 
     fake.gmail.removeLabels(a, ['INBOX']); // archived: out
-    fake.gmail.removeLabels(b, ['UNREAD']); // read: stays in
+    fake.gmail.removeLabels(b, ['UNREAD']); // read: stays in, its labels change
     fake.gmail.addLabels(c, ['TRASH']); // trashed: out
     let page = await connector.retrieveMetadata(ctx, milestone);
-    expect(page.upserts).toEqual([]);
+    expect(page.upserts).toEqual([expect.objectContaining({ externalId: b, extra: expect.objectContaining({ labels: ['INBOX'] }) })]);
     expect(page.deletes.sort()).toEqual([a, c].sort());
     milestone = page.milestone;
 
@@ -116,7 +116,7 @@ describe('gmail incremental sync', () => {
     page = await connector.retrieveMetadata(ctx, milestone);
     expect(page.upserts.map((d) => d.externalId).sort()).toEqual([a, outside].sort());
     expect(page.deletes).toEqual([]);
-    expect(fake.counts()).toEqual({ 'gmail.history.list': 2, 'gmail.messages.get.metadata': 2 });
+    expect(fake.counts()).toEqual({ 'gmail.history.list': 2, 'gmail.messages.get.metadata': 3 });
   });
 
   it('pages through history one request per call', async () => {

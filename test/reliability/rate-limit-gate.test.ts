@@ -1,22 +1,68 @@
 // One rate-limit gate per credential, across workers and batch lanes: a Temporal worker (two batch
 // lanes) and a second "worker" (its own Postgres pool, so its own in-process gate: it can only learn
 // of a wait through Postgres, like another process) calling the download activity directly on two
-// lanes. After the fake Google answers one download with 429 + Retry-After, no request with that
-// credential reaches it before Retry-After (timestamps from the fake's own log); the hold is stored
-// in Postgres, and a hold another worker stored there stops this one too.
+// lanes. After the fake Google refuses one download (Drive and Gmail; 429 + Retry-After, or 403
+// rateLimitExceeded / userRateLimitExceeded), no request with that credential reaches it before the
+// announced time (timestamps from the fake's own log); the hold is stored in Postgres, and a hold
+// another worker stored there stops this one too.
 import { describe, expect, it } from 'vitest';
 import { createActivities } from '../../src/activities/index.js';
 import { BlobStore } from '../../src/store/blobs.js';
 import { CredentialStore, secretKeyFrom } from '../../src/store/credentials.js';
 import { createPool } from '../../src/store/db.js';
 import { signalSync } from '../../src/workflows/client.js';
-import { googleFailures, startFakeGoogle, type FakeGoogle, type FakeGoogleRoute, type LoggedRequest } from '../fakes/google/index.js';
+import {
+  googleFailures,
+  startFakeGoogle,
+  type Failure,
+  type FakeGoogle,
+  type FakeGoogleRoute,
+  type LoggedRequest,
+} from '../fakes/google/index.js';
 import { stopAfterTest } from '../support/cleanup.js';
 import { eventually, TEST_SECRET_KEY, useHarness, type Harness } from '../support/harness.js';
 
-/** A request that arrived this soon after the 429 left was already on its way (see scripts/chaos/waits.ts). */
+/** A request that arrived this soon after the refusal left was already on its way (see scripts/chaos/waits.ts). */
 const IN_FLIGHT_MS = 100;
 const RETRY_AFTER_S = 2;
+/** Drive's 403 rate limits carry no Retry-After: a download then pauses for the fixed 30 s. */
+const FIXED_PAUSE_MS = 30_000;
+
+/** How the fake refuses one download, and the wait that refusal announces (ms after it was sent). */
+type HttpFailure = Exclude<Failure, 'network'>;
+
+interface Refusal {
+  name: string;
+  failure: () => HttpFailure;
+  waitMs: number;
+}
+
+const REFUSALS: Record<'gdrive' | 'gmail', Refusal[]> = {
+  gdrive: [
+    {
+      name: '429 + Retry-After',
+      failure: () => googleFailures.tooManyRequests(String(RETRY_AFTER_S)) as HttpFailure,
+      waitMs: RETRY_AFTER_S * 1000,
+    },
+    { name: '403 rateLimitExceeded', failure: googleFailures.rateLimit as () => HttpFailure, waitMs: FIXED_PAUSE_MS },
+  ],
+  gmail: [
+    {
+      name: '429 + Retry-After',
+      failure: () => googleFailures.tooManyRequests(String(RETRY_AFTER_S)) as HttpFailure,
+      waitMs: RETRY_AFTER_S * 1000,
+    },
+    {
+      // Gmail names the time in the message: "User-rate limit exceeded.  Retry after <RFC 3339>".
+      name: '403 userRateLimitExceeded',
+      failure: () => ({
+        ...(googleFailures.userRateLimit() as HttpFailure),
+        message: `User-rate limit exceeded.  Retry after ${new Date(Date.now() + RETRY_AFTER_S * 1000).toISOString()}`,
+      }),
+      waitMs: RETRY_AFTER_S * 1000,
+    },
+  ],
+};
 
 interface Inside {
   wait: { from: number; until: number };
@@ -26,11 +72,11 @@ interface Inside {
   sentInside: LoggedRequest[];
 }
 
-function requestsInside(log: LoggedRequest[]): Inside[] {
+function requestsInside(log: LoggedRequest[], waitMs: number): Inside[] {
   return log
-    .filter((r) => r.status === 429)
+    .filter((r) => r.status === 429 || r.status === 403)
     .map((limited) => {
-      const wait = { from: limited.at, until: limited.at + RETRY_AFTER_S * 1000 };
+      const wait = { from: limited.at, until: limited.at + waitMs };
       const strict = log.filter((r) => r !== limited && r.route !== 'oauth.token' && r.receivedAt > wait.from && r.receivedAt < wait.until);
       return { wait, strict, sentInside: strict.filter((r) => r.receivedAt - wait.from > IN_FLIGHT_MS) };
     });
@@ -100,9 +146,13 @@ describe('rate-limit gate per credential (Google, two workers, two lanes each)',
 
   const config = () => ({ apiBaseUrl: fake.url, tokenUrl: fake.tokenUrl, requestTimeoutMs: 5_000 });
 
-  async function storm(connector: 'gdrive' | 'gmail', route: FakeGoogleRoute, files: number, add: (i: number) => void) {
+  const inAccount = { gdrive: 0, gmail: 0 };
+
+  async function storm(connector: 'gdrive' | 'gmail', refusal: Refusal, route: FakeGoogleRoute, files: number, add: (i: number) => void) {
     for (let i = 0; i < files; i++) add(i);
-    const userId = `storm-${connector}`;
+    // The fake account keeps the earlier cases' documents: a new user lists them all.
+    const total = (inAccount[connector] += files);
+    const userId = `gq2-storm-${connector}-${refusal.failure().status}`;
     const ref = await credential(connector, userId);
     fake.clearLog();
     const handle = await h.startSync({
@@ -119,7 +169,7 @@ describe('rate-limit gate per credential (Google, two workers, two lanes each)',
           connector,
           userId,
         ]);
-        return rows[0].n === files;
+        return rows[0].n === total;
       },
       30_000,
       20,
@@ -128,44 +178,54 @@ describe('rate-limit gate per credential (Google, two workers, two lanes each)',
     const second = await secondWorker(h, connector, userId, ref, config(), (n) => {
       // Both workers are downloading now: the next download (from either) is told to wait.
       if (n !== 3 || armed) return;
-      fake.failNext(route, googleFailures.tooManyRequests(String(RETRY_AFTER_S)), 1);
+      fake.failNext(route, refusal.failure(), 1);
       armed = true;
     });
     await eventually(async () => {
       const s = await h.status(handle);
-      return s.phase === 'idle' && s.inFlight === 0 && s.counters.fetched + s.counters.unchanged >= files;
-    }, 90_000);
-    const report = requestsInside(fake.requests);
+      return s.phase === 'idle' && s.inFlight === 0 && s.counters.fetched + s.counters.unchanged >= total;
+    }, 90_000 + refusal.waitMs);
+    const report = requestsInside(fake.requests, refusal.waitMs);
+    const { rows } = await h.pool.query('SELECT retry_at, updated_at FROM rate_limit_holds WHERE credential_key = $1', [
+      `credential:${ref}`,
+    ]);
+    // When the hold became visible to the other worker, relative to the refusal leaving the fake.
+    const storedAfterMs = rows[0] ? (rows[0].updated_at as Date).getTime() - (report[0]?.wait.from ?? 0) : undefined;
     console.log(
-      `${connector} gate: ${report.length} x 429 (Retry-After ${RETRY_AFTER_S} s); requests that arrived after it and before Retry-After: ` +
-        `${report.map((r) => r.strict.length)} (of those sent inside the wait, > ${IN_FLIGHT_MS} ms after: ${report.map((r) => r.sentInside.length)}); ` +
+      `${connector} gate, ${refusal.name}: ${report.length} refusal(s) (wait ${refusal.waitMs} ms, hold stored ${storedAfterMs} ms after); ` +
+        `requests that arrived after it and before its end: ${report.map((r) => r.strict.length)} ` +
+        `(of those sent inside the wait, > ${IN_FLIGHT_MS} ms after: ${report.map((r) => r.sentInside.map((x) => x.receivedAt - r.wait.from))} ms); ` +
         `${fake.count(route)} downloads at the fake; second worker: ${JSON.stringify(second)}`,
     );
-    expect(report).toHaveLength(1); // the 429 really happened
+    expect(report).toHaveLength(1); // the refusal really happened
     expect(report[0].sentInside).toEqual([]);
-    const { rows } = await h.pool.query('SELECT retry_at FROM rate_limit_holds WHERE credential_key = $1', [`credential:${ref}`]);
     expect(rows).toHaveLength(1);
     expect(Math.abs((rows[0].retry_at as Date).getTime() - report[0].wait.until)).toBeLessThan(1_500);
     await signalSync(handle, 'cancel');
     return second;
   }
 
-  it('Drive first sync: a 429 on one download stops both lanes of both workers until Retry-After', async () => {
-    await storm('gdrive', 'drive.files.get', 60, (i) => void fake.drive.addFile({ name: `gate-${i}.txt`, content: `gate document ${i}` }));
-  });
-
-  it('Gmail first sync: a 429 on one message stops both workers until Retry-After', async () => {
-    await storm('gmail', 'gmail.messages.get', 40, (i) => void fake.gmail.addMessage({ subject: `gate ${i}`, body: `gate message ${i}` }));
+  describe.each([
+    { connector: 'gdrive' as const, route: 'drive.files.get' as const, files: 60 },
+    { connector: 'gmail' as const, route: 'gmail.messages.get' as const, files: 40 },
+  ])('$connector first sync', ({ connector, route, files }) => {
+    it.each(REFUSALS[connector])('$name on one download stops both lanes of both workers until the announced time', async (refusal) => {
+      const add =
+        connector === 'gdrive'
+          ? (i: number) => void fake.drive.addFile({ name: `gate-${refusal.name}-${i}.txt`, content: `gate document ${i}` })
+          : (i: number) => void fake.gmail.addMessage({ subject: `gate ${refusal.name} ${i}`, body: `gate message ${i}` });
+      await storm(connector, refusal, route, files, add);
+    });
   });
 
   it('a hold another worker stored in Postgres refuses this worker’s calls without a request', async () => {
     fake.drive.addFile({ name: 'held.txt', content: 'held' });
-    const ref = await credential('gdrive', 'held');
+    const ref = await credential('gdrive', 'gq2-held');
     const retryAt = new Date(Date.now() + 3_000);
     // As another worker process would have recorded it after its 429.
     await h.pool.query('INSERT INTO rate_limit_holds (credential_key, retry_at) VALUES ($1, $2)', [`credential:${ref}`, retryAt]);
     fake.clearLog();
-    const handle = await h.startSync({ connector: 'gdrive', userId: 'held', credentialRef: ref, config: config() });
+    const handle = await h.startSync({ connector: 'gdrive', userId: 'gq2-held', credentialRef: ref, config: config() });
     const limited = await eventually(async () => {
       const s = await h.status(handle);
       return s.phase === 'rate-limited' && s;

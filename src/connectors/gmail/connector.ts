@@ -1,5 +1,6 @@
 // The Gmail connector: a message is a document (message/rfc822). Listing via messages.list and
-// history.list (listing.ts); content is the raw message, base64url-decoded.
+// history.list (listing.ts); content is the raw message, base64url-decoded, which also completes
+// the metadata a listing could not read (metadata.ts).
 import { gmail_v1 } from '@googleapis/gmail';
 import type { ConnectorContext, DataResult, DocMetadata } from '../../core/contract.js';
 import { UnsupportedContentError } from '../../core/errors.js';
@@ -7,6 +8,7 @@ import { FIXED_SCHEDULE, type GoogleApi, type GoogleClientOptions } from '../goo
 import { GoogleConnector, type PingCall } from '../google/connector.js';
 import { gmailConfigSchema, GMAIL_SCOPES, type GmailConfig } from './config.js';
 import { gmailMilestoneSchema, listGmail, MESSAGE_MIME, type GmailMilestone } from './listing.js';
+import { messageDoc, missingMetadata, rawHeaders } from './metadata.js';
 
 export class GmailConnector extends GoogleConnector<GmailConfig, GmailMilestone, gmail_v1.Gmail> {
   readonly name = 'gmail';
@@ -41,6 +43,9 @@ export class GmailConnector extends GoogleConnector<GmailConfig, GmailMilestone,
       });
     }
     const body = Buffer.from(res.data.raw, 'base64url');
-    return { body, mimeType: MESSAGE_MIME, size: body.length };
+    // format=raw also carries threadId, labelIds, sizeEstimate and internalDate; the headers come
+    // from the message itself. Together they complete a row its listing could only give an id.
+    const full = messageDoc({ ...res.data, id, payload: { headers: rawHeaders(body) } });
+    return { body, mimeType: MESSAGE_MIME, size: body.length, metadata: missingMetadata(doc, full) };
   }
 }

@@ -122,8 +122,9 @@ function applyHistory(config: GmailConfig, records: gmail_v1.Schema$History[]): 
     for (const { e, before } of moves) {
       const wasIn = inScope(config, before);
       const isIn = inScope(config, e.message?.labelIds ?? []);
-      if (!wasIn && isIn) upsert(e.message);
-      else if (wasIn && !isIn && e.message?.id) outcome.set(e.message.id, null);
+      // In scope after the change: re-read, so `extra.labels` follows the mailbox (a metadata change).
+      if (isIn) upsert(e.message);
+      else if (wasIn && e.message?.id) outcome.set(e.message.id, null);
     }
   }
   return outcome;

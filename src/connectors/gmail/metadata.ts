@@ -2,7 +2,7 @@
 // messages.get(format=metadata) so its row reads like an e-mail (Subject as title, internalDate,
 // sizeEstimate, From/To/Cc/Date, thread and labels) and its known size sends it through batches.
 import type { gmail_v1 } from '@googleapis/gmail';
-import type { DocMetadata, JsonObject } from '../../core/contract.js';
+import type { DataResult, DocMetadata, JsonObject } from '../../core/contract.js';
 import { NotFoundError } from '../../core/errors.js';
 import type { GoogleApi } from '../google/api.js';
 import type { RateLimitSchedule } from '../google/rate-limit.js';
@@ -54,6 +54,40 @@ export function messageDoc(message: gmail_v1.Schema$Message): DocMetadata {
     modifiedAt: Number.isFinite(internalDate) && internalDate > 0 ? new Date(internalDate).toISOString() : undefined,
     extra,
   };
+}
+
+/** Header bytes read from a raw message: headers end at the first blank line, well before this. */
+const MAX_HEADER_BYTES = 256 * 1024;
+
+/**
+ * The top-level headers of a raw RFC 5322 message, as Gmail's `payload.headers` gives them
+ * (continuation lines unfolded, message order). Values are kept as sent, like the listing's.
+ */
+export function rawHeaders(raw: Buffer): gmail_v1.Schema$MessagePartHeader[] {
+  const text = raw.subarray(0, MAX_HEADER_BYTES).toString('utf8');
+  const end = text.search(/\r?\n\r?\n/);
+  return (end < 0 ? text : text.slice(0, end))
+    .replace(/\r?\n[ \t]+/g, ' ')
+    .split(/\r?\n/)
+    .map((line) => /^([^:\s]+):\s*(.*)$/.exec(line))
+    .filter((m): m is RegExpExecArray => !!m)
+    .map((m) => ({ name: m[1], value: m[2].trim() }));
+}
+
+/**
+ * The fields of `listed` its listing did not know, taken from `full` (the downloaded message): a
+ * message listed by id only (its metadata read failed) gets its Subject, size, date, headers,
+ * thread and labels. Known fields are left as listed; undefined when nothing is missing.
+ */
+export function missingMetadata(listed: DocMetadata, full: DocMetadata): DataResult['metadata'] {
+  const out: NonNullable<DataResult['metadata']> = {};
+  // A bare row's title is its id (bareMessageDoc).
+  if (listed.title === listed.externalId && full.title !== listed.title) out.title = full.title;
+  if (listed.size === undefined && full.size !== undefined) out.size = full.size;
+  if (listed.modifiedAt === undefined && full.modifiedAt !== undefined) out.modifiedAt = full.modifiedAt;
+  const extra = Object.fromEntries(Object.entries(full.extra ?? {}).filter(([k]) => listed.extra?.[k] === undefined));
+  if (Object.keys(extra).length) out.extra = extra;
+  return Object.keys(out).length ? out : undefined;
 }
 
 /** Reads the metadata of each listed message, a few at a time; a message gone meanwhile stays bare. */

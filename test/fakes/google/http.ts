@@ -84,6 +84,8 @@ export class FakeHttpServer {
   readonly requests: LoggedRequest[] = [];
   private readonly routes: Route[] = [];
   private readonly failures = new Map<string, Failure[]>();
+  /** One-shot actions run when the next request to a route arrives, before its token is checked. */
+  private readonly arrivals = new Map<string, () => void>();
   private server?: http.Server;
   private baseUrl = '';
 
@@ -104,6 +106,14 @@ export class FakeHttpServer {
   }
 
   /** The next `times` requests to `route` (after the token check) get `failure`. */
+  /**
+   * Runs `action` when the next request to `route` arrives, before its bearer token is checked: e.g.
+   * expiring every token at the first download, so that download (not the listing) meets the 401.
+   */
+  onNextArrival(route: string, action: () => void): void {
+    this.arrivals.set(route, action);
+  }
+
   failNext(route: string, failure: Failure, times = 1): void {
     const queue = this.failures.get(route) ?? [];
     for (let i = 0; i < times; i++) queue.push(failure);
@@ -161,6 +171,9 @@ export class FakeHttpServer {
       answer = googleError(404, 'notFound', `No route for ${method} ${url.pathname}`);
     } else {
       routeName = match.route.name;
+      const arrival = this.arrivals.get(routeName);
+      this.arrivals.delete(routeName);
+      arrival?.();
       const request: FakeRequest = {
         method,
         path: url.pathname,

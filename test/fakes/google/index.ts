@@ -34,6 +34,8 @@ export interface FakeGoogle {
   /** Every request answered, in order (route, method, path, query, status, at = epoch ms). */
   requests: LoggedRequest[];
   failNext(route: FakeGoogleRoute, failure: Failure, times?: number): void;
+  /** Runs `action` as the next request to `route` arrives, before its token is checked. */
+  onNextArrival(route: FakeGoogleRoute, action: () => void): void;
   /** Drops failures queued with failNext that were not used. */
   clearFailures(): void;
   count(route?: FakeGoogleRoute): number;
@@ -59,6 +61,7 @@ export async function startFakeGoogle(): Promise<FakeGoogle> {
     gmail,
     requests: server.requests,
     failNext: (route, failure, times) => server.failNext(route, failure, times),
+    onNextArrival: (route, action) => server.onNextArrival(route, action),
     clearFailures: () => server.clearFailures(),
     count: (route) => server.count(route),
     counts: () => server.counts(),
