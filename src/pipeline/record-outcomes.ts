@@ -5,7 +5,7 @@ import type { Pool } from 'pg';
 import type { ConnectorContext } from '../core/contract.js';
 import type { DocKey, DocRef } from '../core/refs.js';
 import type { BlobStore, StagedBlob } from '../store/blobs.js';
-import { inTransaction } from '../store/db.js';
+import { inTransaction, type Queryable } from '../store/db.js';
 import { recordContents, recordFailures, recordSkips, type ContentWrite } from '../store/documents.js';
 import { tombstone } from '../store/page-write.js';
 import { recordRunError } from '../store/sync-runs.js';
@@ -50,36 +50,41 @@ export interface RecordDeps {
 export async function recordOutcomes(deps: RecordDeps, key: DocKey, pending: PendingOutcome[], syncRunId?: string): Promise<void> {
   const contents = pending.filter((p) => p.kind === 'content');
   const stored = await deps.blobs.persist(contents.map((c) => c.blob));
-  const of = (kind: PendingOutcome['kind']) => pending.filter((p) => p.kind === kind);
-  const broken = of('broken') as Extract<PendingOutcome, { kind: 'broken' }>[];
-  const skipped = of('skipped') as Extract<PendingOutcome, { kind: 'skipped' }>[];
+  const of = <K extends PendingOutcome['kind']>(kind: K) =>
+    pending.filter((p): p is Extract<PendingOutcome, { kind: K }> => p.kind === kind);
+  const broken = of('broken');
+  const skipped = of('skipped');
   const gone = of('gone').map((p) => p.doc.externalId);
-  if (pending.length === 0) return;
-  await inTransaction(deps.pool, async (client) => {
-    await recordContents(
-      client,
-      key,
-      contents.map((c, i) => ({
-        externalId: c.doc.externalId,
-        version: c.doc.version,
-        sha256: stored[i].sha256,
-        size: stored[i].size,
-        ...c.write,
-      })),
+  const statements: ((db: Queryable) => Promise<unknown>)[] = [];
+  if (contents.length) {
+    const writes = contents.map((c, i) => ({ externalId: c.doc.externalId, version: c.doc.version, ...stored[i], ...c.write }));
+    statements.push((db) => recordContents(db, key, writes));
+  }
+  if (skipped.length) {
+    statements.push((db) =>
+      recordSkips(
+        db,
+        key,
+        skipped.map((s) => ({ externalId: s.doc.externalId, version: s.doc.version, reason: s.reason })),
+      ),
     );
-    await recordSkips(
-      client,
-      key,
-      skipped.map((s) => ({ externalId: s.doc.externalId, version: s.doc.version, reason: s.reason })),
-    );
-    const failed = await recordFailures(
-      client,
-      key,
-      broken.map((b) => ({ externalId: b.doc.externalId, version: b.doc.version, error: b.reason, final: true })),
-    );
-    if (gone.length) await tombstone(client, { ...key, upserts: [], deletes: gone });
-    if (syncRunId) for (let i = 0; i < failed.length; i++) await recordRunError(client, syncRunId);
-  });
+  }
+  if (broken.length) {
+    const failures = broken.map((b) => ({ externalId: b.doc.externalId, version: b.doc.version, error: b.reason, final: true }));
+    statements.push(async (db) => {
+      const failed = await recordFailures(db, key, failures);
+      if (syncRunId) for (let i = 0; i < failed.length; i++) await recordRunError(db, syncRunId);
+    });
+  }
+  if (gone.length) statements.push((db) => tombstone(db, { ...key, upserts: [], deletes: gone }));
+  // Each statement commits its rows with their change rows; a transaction ties several together (a
+  // tombstone is two statements: the rows, then their seqs).
+  if (statements.length === 1 && gone.length === 0) await statements[0](deps.pool);
+  else if (statements.length > 0) {
+    await inTransaction(deps.pool, async (client) => {
+      for (const statement of statements) await statement(client);
+    });
+  }
 }
 
 /** The result reported for a document (metrics, the retrieveData activity's return value). */
