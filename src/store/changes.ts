@@ -42,6 +42,8 @@ const LAST_SEQ_OF_TX = `(SELECT coalesce(max(seq), ${TX_BLOCK}) FROM changes WHE
  * that appends its change row: every n of one statement is above what the transaction used so far.
  */
 export const nthChangeSeqOfStatement = (n: string): string => `(${LAST_SEQ_OF_TX} + ${n})`;
+/** The seq a statement writing exactly one change row gives it (to set on the document in the same statement). */
+export const NEXT_SINGLE_CHANGE_SEQ = nthChangeSeqOfStatement('1');
 /**
  * Readable rows end below the block of the oldest transaction that was running at the statement's
  * snapshot and may write here: (X) above. The snapshot's own list of running ids (xip) is used, not
