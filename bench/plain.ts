@@ -26,3 +26,14 @@ export async function plainContent(env: BenchEnv, docs: DocRef[], concurrency: n
   const limit = pLimit(concurrency);
   await Promise.all(docs.map((doc) => limit(() => env.activities.retrieveData({ ...ref, doc, parentWorkflowId: 'plain-baseline' }))));
 }
+
+/** Downloads `docs` the way syncUser's batches do: `batchSize` per retrieveDataBatch call, `lanes` calls in flight. */
+export async function plainBatches(env: BenchEnv, docs: DocRef[], batchSize = 25, lanes = 2): Promise<void> {
+  const ref = { connector: 'dropbox', userId: env.name, credentialRef: env.credentialRef, config: { apiBaseUrl: env.fakeUrl } };
+  const limit = pLimit(lanes);
+  const chunks: DocRef[][] = [];
+  for (let i = 0; i < docs.length; i += batchSize) chunks.push(docs.slice(i, i + batchSize));
+  await Promise.all(
+    chunks.map((chunk) => limit(() => env.activities.retrieveDataBatch({ ...ref, docs: chunk, parentWorkflowId: 'plain-baseline' }))),
+  );
+}

@@ -4,14 +4,13 @@ import type { Pool } from 'pg';
 import type { Logger } from 'pino';
 import { RateLimitError } from '../core/errors.js';
 import { extractText } from '../extract/index.js';
-import { fetchBatch } from '../pipeline/fetch-batch.js';
+import { fetchBatch, type FetchBatchDeps } from '../pipeline/fetch-batch.js';
 import { DEFAULT_MAX_BYTES, DEFAULT_MAX_TEXT_BYTES, fetchDocument, type FetchDocumentDeps } from '../pipeline/fetch-document.js';
 import type { BlobStore } from '../store/blobs.js';
 import type { CredentialStore } from '../store/credentials.js';
 import { park, recordFailedAttempt } from '../store/parked.js';
 import { recordRunError } from '../store/sync-runs.js';
 import type {
-  DocRef,
   RecordDocFailureInput,
   RetrieveBatchInput,
   RetrieveBatchResult,
@@ -42,7 +41,7 @@ export function createActivities(deps: ActivityDeps) {
     limits: { maxBytes: deps.limits?.maxBytes ?? DEFAULT_MAX_BYTES, maxTextBytes: deps.limits?.maxTextBytes ?? DEFAULT_MAX_TEXT_BYTES },
   };
 
-  /** One document, alone or inside a batch: its outcome goes to metrics, a thrown error to its row's attempt count. */
+  /** One document alone (a retrieveDoc child): its outcome goes to metrics, a thrown error to its row's attempt count. */
   async function fetchOneDocument(input: RetrieveDocInput): Promise<RetrieveDataResult> {
     const started = performance.now();
     try {
@@ -79,12 +78,17 @@ export function createActivities(deps: ActivityDeps) {
 
   async function retrieveDataBatch(input: RetrieveBatchInput): Promise<RetrieveBatchResult> {
     const { docs, ...ref } = input;
-    const batch = {
-      pool: deps.pool,
-      fetchOne: (doc: DocRef) => fetchOneDocument({ ...ref, doc }),
+    const started = performance.now();
+    const batch: FetchBatchDeps = {
+      ...pipeline,
+      // One connector for the whole batch: module, credentials (decrypted once), config parse and hold read.
+      openSource: once(() => prepareConnector(ref, deps)),
+      onResult: (_doc, result) => metrics.countFetch(input.connector, result, started),
+      onFailure: (doc, err) => countFailedAttempt({ ...ref, doc }, err),
       onRateLimit: metrics.observeRateLimit(input.connector, 'download'),
     };
-    return withTypedFailures(() => fetchBatch(batch, { connector: input.connector, userId: input.userId }, docs));
+    const key = { connector: input.connector, userId: input.userId };
+    return withTypedFailures(() => withHeartbeats(() => fetchBatch(batch, key, docs, input.syncRunId)));
   }
 
   /** The last word on a document whose retrieval kept failing: recorded on its row, never fatal to the sync. */
@@ -101,4 +105,10 @@ export function createActivities(deps: ActivityDeps) {
 
   const retrieveMetadata = createRetrieveMetadata(deps, metrics);
   return { retrieveMetadata, retrieveData, retrieveDataBatch, recordDocFailure };
+}
+
+/** Runs `make` on the first call only; every later call shares its promise (a failure included). */
+function once<T>(make: () => Promise<T>): () => Promise<T> {
+  let made: Promise<T> | undefined;
+  return () => (made ??= make());
 }

@@ -20,8 +20,18 @@ const builtIns = new Map<string, ConnectorFactory>([
   ['filesystem', async () => new (await import('./filesystem/connector.js')).FilesystemConnector()],
 ]);
 
+/**
+ * Built-in connectors hold no per-call state (config and credentials come in the context), so one
+ * instance per process serves every activity: no module import or construction per call.
+ * Registered factories are called each time: a plugin may keep state in its instance.
+ */
+const builtInNames = new Set(builtIns.keys());
+const builtInInstances = new Map<string, Promise<AnyConnector>>();
+
 export function registerConnector(name: string, factory: ConnectorFactory): void {
   builtIns.set(name, factory);
+  builtInNames.delete(name);
+  builtInInstances.delete(name);
 }
 
 export function connectorNames(): string[] {
@@ -42,6 +52,15 @@ export function isConnector(value: unknown): value is AnyConnector {
 /** Builds a connector by built-in name or module specifier; unknown names give a ConfigError listing the choices. */
 export async function loadConnector(spec: string): Promise<AnyConnector> {
   const builtIn = builtIns.get(spec);
+  if (builtIn && builtInNames.has(spec)) {
+    let instance = builtInInstances.get(spec);
+    if (!instance) {
+      instance = Promise.resolve(builtIn());
+      instance.catch(() => builtInInstances.delete(spec)); // a failed import may succeed on a later call
+      builtInInstances.set(spec, instance);
+    }
+    return instance;
+  }
   if (builtIn) return builtIn();
   if (!spec.includes('#')) {
     throw new ConfigError(

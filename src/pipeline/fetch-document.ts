@@ -1,29 +1,20 @@
 // One document's content path: decide from its row, download through the connector, store blob and
 // text, and record the outcome on the row. Plain async code; activities add the Temporal parts.
+// `downloadDocument` is the part a batch runs per document; the batch then records all at once.
 import type { Pool } from 'pg';
 import type { Connector, ConnectorContext, DataResult, DocMetadata } from '../core/contract.js';
 import { NotFoundError, UnsupportedContentError } from '../core/errors.js';
 import type { DocKey, DocRef } from '../core/refs.js';
-import type { StoredBlob } from '../store/blobs.js';
 import { completeMetadata } from '../store/completed-metadata.js';
-import { getDocument, markFailed, markFetched, markGone, markSkipped, type DocumentRow } from '../store/documents.js';
-import { recordRunError } from '../store/sync-runs.js';
+import { getDocuments, type DocumentRow } from '../store/documents.js';
 import { decideFetch } from './fetch-decision.js';
-import { storeContent, type ContentDeps, type StoredContent } from './store-content.js';
+import { logOutcome, recordOutcomes, resultOf, type DocumentFetchResult, type PendingOutcome } from './record-outcomes.js';
+import { storeContent, type ContentDeps } from './store-content.js';
+
+export type { DocumentFetchResult, DocumentOutcome } from './record-outcomes.js';
 
 export const DEFAULT_MAX_BYTES = 100 * 1024 * 1024;
 export const DEFAULT_MAX_TEXT_BYTES = 10 * 1024 * 1024;
-
-export type DocumentOutcome = 'fetched' | 'unchanged' | 'skipped' | 'deleted' | 'superseded' | 'failed';
-
-export interface DocumentFetchResult {
-  /** 'failed' when the content itself is broken (retrying would not help); the row holds why. */
-  outcome: DocumentOutcome;
-  sha256?: string;
-  size?: number;
-  textBytes?: number;
-  reason?: string;
-}
 
 export interface FetchDocumentDeps extends ContentDeps {
   pool: Pool;
@@ -49,65 +40,60 @@ export async function fetchDocument(
   openSource: () => Promise<DocumentSource>,
 ): Promise<DocumentFetchResult> {
   const { key, doc } = input;
-  const decision = decideFetch(await getDocument(deps.pool, key, doc.externalId), doc, deps.limits);
-  if (decision.action === 'skip') {
-    await markSkipped(deps.pool, key, doc.externalId, doc.version, decision.reason);
-    return { outcome: 'skipped', reason: decision.reason };
-  }
-  if (decision.action !== 'fetch') return { outcome: decision.action };
-  const { row } = decision;
-  const { connector, ctx } = await openSource();
+  const rows = await getDocuments(deps.pool, key, [doc.externalId]);
+  const decision = decideFetch(rows.get(doc.externalId), doc, deps.limits);
+  if (decision.action !== 'fetch' && decision.action !== 'skip') return { outcome: decision.action };
+  let source: DocumentSource | undefined;
+  let pending: PendingOutcome;
+  if (decision.action === 'skip') pending = { kind: 'skipped', doc, reason: decision.reason };
+  else pending = await downloadDocument(deps, key, (source = await openSource()), doc, decision.row);
+  await recordOutcomes(deps, key, [pending], input.syncRunId);
+  logOutcome(source?.ctx.logger, pending);
+  return resultOf(pending);
+}
+
+/** Downloads one document and stages its content; writes nothing. A throw (rate limit, transient) leaves it to a retry. */
+export async function downloadDocument(
+  deps: FetchDocumentDeps,
+  key: DocKey,
+  { connector, ctx }: DocumentSource,
+  doc: DocRef,
+  row: DocumentRow,
+): Promise<PendingOutcome> {
   let data: DataResult;
   try {
     data = await connector.retrieveData(ctx, toMetadata(row));
   } catch (err) {
-    if (err instanceof NotFoundError) {
-      await markGone(deps.pool, key, doc.externalId);
-      return { outcome: 'deleted' };
-    }
+    if (err instanceof NotFoundError) return { kind: 'gone', doc };
     if (!(err instanceof UnsupportedContentError)) throw err;
-    return recordContent(deps.pool, input, row, { kind: 'skipped', reason: err.message }, ctx.logger);
+    return { kind: 'skipped', doc, reason: err.message };
   }
-  // What the listing did not know (e.g. a message listed by id only), completed from the content.
+  // What the listing did not know (e.g. a message listed by id only), completed from the content:
+  // only connectors that report it (Gmail), one guarded statement that writes nothing when nothing differs.
   if (data.metadata) await completeMetadata(deps.pool, key, doc.externalId, doc.version, data.metadata);
-  return recordContent(deps.pool, input, row, await storeContent(deps, row, data, ctx.signal), ctx.logger);
-}
-
-/** Writes what the content step found on the row (and the run's error count for a broken file). */
-async function recordContent(
-  pool: Pool,
-  { key, doc, syncRunId }: FetchDocumentInput,
-  row: DocumentRow,
-  content: StoredContent,
-  logger: ConnectorContext<unknown>['logger'],
-): Promise<DocumentFetchResult> {
-  const { externalId, version } = doc;
+  const content = await storeContent(deps, row, data, ctx.signal);
   switch (content.kind) {
     case 'skipped':
-      await markSkipped(pool, key, externalId, version, content.reason);
-      logger.info({ externalId, reason: content.reason }, 'document skipped');
-      return { outcome: 'skipped', reason: content.reason };
+      return { kind: 'skipped', doc, reason: content.reason };
     case 'broken':
-      await markFailed(pool, key, externalId, version, content.reason, { final: true });
-      if (syncRunId) await recordRunError(pool, syncRunId);
-      logger.warn({ externalId, reason: content.reason }, 'document failed');
-      return { outcome: 'failed', reason: content.reason };
+      return { kind: 'broken', doc, reason: content.reason };
     case 'same-bytes':
       // Same bytes as before: keep the stored text (null leaves the column alone).
-      await markFetched(pool, key, externalId, { ...written(content), text: null, truncated: row.text_truncated });
-      return { outcome: 'unchanged', sha256: content.blob.sha256, size: content.blob.size };
-    case 'extracted':
-      await markFetched(pool, key, externalId, { ...written(content), text: content.text, truncated: content.truncated });
       return {
-        outcome: 'fetched',
-        sha256: content.blob.sha256,
-        size: content.blob.size,
-        textBytes: Buffer.byteLength(content.text, 'utf8'),
+        kind: 'content',
+        doc,
+        outcome: 'unchanged',
+        blob: content.blob,
+        write: { mimeType: content.mimeType, text: null, truncated: row.text_truncated },
       };
-  }
-
-  function written({ blob, mimeType }: { blob: StoredBlob; mimeType: string }) {
-    return { version, sha256: blob.sha256, size: blob.size, mimeType };
+    case 'extracted':
+      return {
+        kind: 'content',
+        doc,
+        outcome: 'fetched',
+        blob: content.blob,
+        write: { mimeType: content.mimeType, text: content.text, truncated: content.truncated },
+      };
   }
 }
 

@@ -1,11 +1,11 @@
 // The content step of one download: stream the body into the blob store (hashed while written),
-// compare with what the row holds, extract text. No database and no Temporal: the caller records
-// the outcome on the row.
+// compare with what the row holds, extract text. No database and no Temporal: the caller makes the
+// staged blob durable (BlobStore.persist, a whole batch at once) and records the outcome on the row.
 import path from 'node:path';
 import type { DataResult } from '../core/contract.js';
 import { TransientError, UnsupportedContentError } from '../core/errors.js';
 import type { ExtractedText, ExtractOptions } from '../extract/types.js';
-import type { BlobStore, StoredBlob } from '../store/blobs.js';
+import type { BlobStore, StagedBlob } from '../store/blobs.js';
 import type { DocumentRow } from '../store/documents.js';
 import { keepsStoredText } from './fetch-decision.js';
 
@@ -33,19 +33,35 @@ export type StoredContent =
   /** Extraction failed on the bytes themselves: every attempt would fail the same way. */
   | { kind: 'broken'; reason: string }
   /** The bytes the row already has: its stored text stays. */
-  | { kind: 'same-bytes'; blob: StoredBlob; mimeType: string }
-  | { kind: 'extracted'; blob: StoredBlob; mimeType: string; text: string; truncated: boolean };
+  | { kind: 'same-bytes'; blob: StagedBlob; mimeType: string }
+  | { kind: 'extracted'; blob: StagedBlob; mimeType: string; text: string; truncated: boolean };
 
 export async function storeContent(deps: ContentDeps, row: ContentRow, data: DataResult, signal?: AbortSignal): Promise<StoredContent> {
-  let blob: StoredBlob;
+  let blob: StagedBlob;
   try {
-    blob = await deps.blobs.put(data.body, { maxBytes: deps.limits.maxBytes, signal });
+    blob = await deps.blobs.stage(data.body, { maxBytes: deps.limits.maxBytes, signal });
   } catch (err) {
     if (err instanceof UnsupportedContentError) return { kind: 'skipped', reason: err.message };
     throw err;
   }
   const mimeType = data.mimeType || row.mime_type || 'application/octet-stream';
   if (keepsStoredText(row, blob.sha256)) return { kind: 'same-bytes', blob, mimeType };
+  const content = await extractStaged(deps, row, blob, mimeType, signal).catch(async (err: unknown) => {
+    await deps.blobs.discard([blob]);
+    throw err;
+  });
+  // No row will point at the bytes of skipped or broken content: drop them.
+  if (content.kind !== 'extracted') await deps.blobs.discard([blob]);
+  return content;
+}
+
+async function extractStaged(
+  deps: ContentDeps,
+  row: ContentRow,
+  blob: StagedBlob,
+  mimeType: string,
+  signal: AbortSignal | undefined,
+): Promise<StoredContent> {
   try {
     // A zero-byte file has no text; no extractor (or Tika round trip) needed.
     const extracted =

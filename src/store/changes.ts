@@ -37,8 +37,13 @@ export const SEQS_PER_TRANSACTION = 4_194_304;
 const TX_BLOCK = `(pg_current_xact_id()::text::bigint * ${SEQS_PER_TRANSACTION})`;
 /** The last seq this transaction used (or its block's base): an InitPlan, read once per statement. */
 const LAST_SEQ_OF_TX = `(SELECT coalesce(max(seq), ${TX_BLOCK}) FROM changes WHERE seq > ${TX_BLOCK} AND seq < ${TX_BLOCK} + ${SEQS_PER_TRANSACTION})`;
+/**
+ * The seq of the statement's n-th change row (n ≥ 1, SQL), to set on a document in the same statement
+ * that appends its change row: every n of one statement is above what the transaction used so far.
+ */
+export const nthChangeSeqOfStatement = (n: string): string => `(${LAST_SEQ_OF_TX} + ${n})`;
 /** The seq a statement writing exactly one change row gives it (to set on the document in the same statement). */
-export const NEXT_SINGLE_CHANGE_SEQ = `(${LAST_SEQ_OF_TX} + 1)`;
+export const NEXT_SINGLE_CHANGE_SEQ = nthChangeSeqOfStatement('1');
 /**
  * Readable rows end below the block of the oldest transaction that was running at the statement's
  * snapshot and may write here: (X) above. The snapshot's own list of running ids (xip) is used, not
@@ -83,7 +88,7 @@ export interface ChangeRowsFrom {
   userId?: string;
   /** Appends in this order, so seqs follow it. */
   orderBy?: string;
-  /** A column of `from` already holding the seq (NEXT_SINGLE_CHANGE_SEQ, one row only); otherwise seqs are drawn here. */
+  /** A column of `from` already holding the seq (from nthChangeSeqOfStatement, distinct per row); otherwise seqs are drawn here. */
   seq?: string;
   returning: string;
 }

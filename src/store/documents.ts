@@ -4,7 +4,7 @@
 import type pg from 'pg';
 import type { JsonObject } from '../core/contract.js';
 import type { DocKey } from '../core/refs.js';
-import { changeRowsFrom, NEXT_SINGLE_CHANGE_SEQ } from './changes.js';
+import { changeRowsFrom, nthChangeSeqOfStatement } from './changes.js';
 import { inTransaction, type Queryable } from './db.js';
 import { tombstone } from './page-write.js';
 import { CLEAR_PARKED } from './parked.js';
@@ -45,6 +45,15 @@ export async function getDocument(db: Queryable, key: DocKey, externalId: string
     externalId,
   ]);
   return result.rows[0];
+}
+
+/** Many rows in one round trip (a batch reads all of its documents at once); ids without a row are absent. */
+export async function getDocuments(db: Queryable, key: DocKey, externalIds: string[]): Promise<Map<string, DocumentRow>> {
+  const result = await db.query<DocumentRow>(
+    'SELECT * FROM documents WHERE connector = $1 AND user_id = $2 AND external_id = ANY($3::text[])',
+    [key.connector, key.userId, externalIds],
+  );
+  return new Map(result.rows.map((r) => [r.external_id, r]));
 }
 
 export interface DocumentQuery extends DocKey {
@@ -116,49 +125,40 @@ export interface ContentWrite {
   truncated: boolean;
 }
 
+/** One document's outcome, for the batched writers below (one statement for a whole batch). */
+export type ContentRecord = ContentWrite & { externalId: string };
+export interface SkipRecord {
+  externalId: string;
+  version: string;
+  reason: string;
+}
+export interface FailureRecord {
+  externalId: string;
+  version: string;
+  error: string;
+  /** The content itself is broken (e.g. a corrupt PDF): this version is done with, only a new one is tried again. */
+  final?: boolean;
+}
+
 /** Records fetched content for exactly `version`; a newer listed version is left alone. */
-export async function markFetched(db: pg.Pool, key: DocKey, externalId: string, c: ContentWrite): Promise<boolean> {
-  // The extra condition makes a retried write a no-op: no second 'content' change row.
-  return recordOutcome(
-    db,
-    key,
-    externalId,
-    c.version,
-    'content',
-    `status = 'fetched', error = NULL, fetched_version = $4, content_sha256 = $5, content_size = $6,
-     content_mime = $7, text = COALESCE($8, text), text_truncated = $9, ${CLEAR_PARKED}`,
-    [c.sha256, c.size, c.mimeType, c.text, c.truncated],
-    `AND (fetched_version IS DISTINCT FROM $4 OR content_sha256 IS DISTINCT FROM $5 OR status <> 'fetched')`,
-  );
+export async function markFetched(db: Queryable, key: DocKey, externalId: string, c: ContentWrite): Promise<boolean> {
+  return (await recordContents(db, key, [{ ...c, externalId }])).length > 0;
 }
 
-export async function markSkipped(db: pg.Pool, key: DocKey, externalId: string, version: string, reason: string): Promise<boolean> {
-  return recordOutcome(db, key, externalId, version, null, `status = 'skipped', error = $5, fetched_version = $4, ${CLEAR_PARKED}`, [
-    reason,
-  ]);
+export async function markSkipped(db: Queryable, key: DocKey, externalId: string, version: string, reason: string): Promise<boolean> {
+  return (await recordSkips(db, key, [{ externalId, version, reason }])).length > 0;
 }
 
-/**
- * Records a failure. `final`: the content itself is broken (e.g. a corrupt PDF), so this version
- * is done with and only a new version is tried again; otherwise the next sync retries it.
- */
+/** Records a failure; `final` as in FailureRecord, otherwise the next sync retries it. */
 export async function markFailed(
-  db: pg.Pool,
+  db: Queryable,
   key: DocKey,
   externalId: string,
   version: string,
   error: string,
   options: { final?: boolean } = {},
 ): Promise<boolean> {
-  return recordOutcome(
-    db,
-    key,
-    externalId,
-    version,
-    null,
-    `status = 'failed', error = $5, attempts = attempts + 1${options.final ? ', fetched_version = $4' : ''}`,
-    [error],
-  );
+  return (await recordFailures(db, key, [{ externalId, version, error, final: options.final }])).length > 0;
 }
 
 /** The source says the document is gone (e.g. deleted between listing and download). */
@@ -167,26 +167,70 @@ export async function markGone(db: pg.Pool, key: DocKey, externalId: string): Pr
   return changed > 0;
 }
 
-async function recordOutcome(
-  db: pg.Pool,
-  key: DocKey,
-  externalId: string,
-  version: string,
-  changeKind: 'content' | null,
-  setClause: string,
-  params: unknown[],
-  extraWhere = '',
-): Promise<boolean> {
-  // One statement: the document write and its change row commit together, no transaction needed.
-  const result = await db.query(
-    `WITH done AS (
-       UPDATE documents SET ${setClause}, ${changeKind ? `seq = ${NEXT_SINGLE_CHANGE_SEQ}, ` : ''}updated_at = now()
-        WHERE connector = $1 AND user_id = $2 AND external_id = $3 AND version = $4 AND deleted_at IS NULL ${extraWhere}
-        RETURNING external_id, seq)
-     ${changeKind ? changeRowsFrom({ from: 'done', kind: changeKind, version: '$4', seq: 'seq', returning: 'external_id' }) : 'SELECT external_id FROM done'}`,
-    [key.connector, key.userId, externalId, version, ...params],
+/** Content for many documents in one statement, each with its 'content' change row. Returns the ids written. */
+export async function recordContents(db: Queryable, key: DocKey, writes: ContentRecord[]): Promise<string[]> {
+  // The extra condition makes a retried write a no-op: no second 'content' change row.
+  return recordOutcomes(db, key, {
+    columns: { sha256: 'text', size: 'bigint', mime: 'text', text: 'text', truncated: 'boolean' },
+    rows: writes.map((w) => [w.externalId, w.version, w.sha256, w.size, w.mimeType, w.text, w.truncated]),
+    set: `status = 'fetched', error = NULL, fetched_version = i.version, content_sha256 = i.sha256, content_size = i.size,
+          content_mime = i.mime, text = COALESCE(i.text, d.text), text_truncated = i.truncated, ${CLEAR_PARKED}`,
+    where: `AND (d.fetched_version IS DISTINCT FROM i.version OR d.content_sha256 IS DISTINCT FROM i.sha256 OR d.status <> 'fetched')`,
+    changeKind: 'content',
+  });
+}
+
+export async function recordSkips(db: Queryable, key: DocKey, skips: SkipRecord[]): Promise<string[]> {
+  return recordOutcomes(db, key, {
+    columns: { reason: 'text' },
+    rows: skips.map((s) => [s.externalId, s.version, s.reason]),
+    set: `status = 'skipped', error = i.reason, fetched_version = i.version, ${CLEAR_PARKED}`,
+  });
+}
+
+export async function recordFailures(db: Queryable, key: DocKey, failures: FailureRecord[]): Promise<string[]> {
+  return recordOutcomes(db, key, {
+    columns: { error: 'text', final: 'boolean' },
+    rows: failures.map((f) => [f.externalId, f.version, f.error, !!f.final]),
+    set: `status = 'failed', error = i.error, attempts = d.attempts + 1,
+          fetched_version = CASE WHEN i.final THEN i.version ELSE d.fetched_version END`,
+  });
+}
+
+interface OutcomeWrite {
+  /** Columns after (external_id, version), name → Postgres type; each row lists its values in this order. */
+  columns: Record<string, string>;
+  rows: unknown[][];
+  /** SET clause over the row `d` and its input `i`. */
+  set: string;
+  where?: string;
+  changeKind?: 'content';
+}
+
+/**
+ * One UPDATE … FROM unnest(…) for a whole batch, guarded per row by version (a row re-listed with a
+ * newer version meanwhile, or tombstoned, is left alone), and with a change row for each row
+ * written in the same statement, so the writes and their change rows commit (or retry) together.
+ */
+async function recordOutcomes(db: Queryable, key: DocKey, write: OutcomeWrite): Promise<string[]> {
+  if (write.rows.length === 0) return [];
+  const names = ['external_id', 'version', ...Object.keys(write.columns)];
+  const types = ['text', 'text', ...Object.values(write.columns)];
+  const columns = names.map((_, c) => write.rows.map((row) => row[c]));
+  const unnest = types.map((t, c) => `$${c + 3}::${t}[]`).join(', ');
+  // Row n of the input takes the statement's n-th seq (gaps where a guard skips a row are harmless).
+  const seq = write.changeKind ? `seq = ${nthChangeSeqOfStatement('i.n')}, ` : '';
+  const result = await db.query<{ external_id: string }>(
+    `WITH i AS (SELECT * FROM unnest(${unnest}) WITH ORDINALITY AS t(${names.join(', ')}, n)),
+     done AS (
+       UPDATE documents d SET ${write.set}, ${seq}updated_at = now() FROM i
+        WHERE d.connector = $1 AND d.user_id = $2 AND d.external_id = i.external_id AND d.version = i.version
+          AND d.deleted_at IS NULL ${write.where ?? ''}
+        RETURNING d.external_id, d.version, d.seq)
+     ${write.changeKind ? changeRowsFrom({ from: 'done', kind: write.changeKind, version: 'version', seq: 'seq', returning: 'external_id' }) : 'SELECT external_id FROM done'}`,
+    [key.connector, key.userId, ...columns],
   );
-  return (result.rowCount ?? 0) > 0;
+  return result.rows.map((r) => r.external_id);
 }
 
 /** How many rows listDocuments would return without a limit: a listing says "showing N of M". */

@@ -31,16 +31,18 @@ const newRow = (facts: Partial<ContentRow> = {}): ContentRow => ({
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
 
 describe('storing and extracting one download', () => {
-  it('given a PDF stream, the blob lands under its sha256 and its text is extracted', async () => {
+  it('given a PDF stream, the blob is staged, its text extracted, and persisting puts it under its sha256', async () => {
     const bytes = await fs.readFile(fixturePath('report.pdf'));
     const content = await storeContent(deps, newRow(), { body: createReadStream(fixturePath('report.pdf')), mimeType: 'application/pdf' });
     if (content.kind !== 'extracted') throw new Error(`expected extracted, got ${content.kind}`);
     expect(content.blob.sha256).toBe(sha256(bytes));
     expect(content.blob.size).toBe(bytes.length);
-    expect(content.blob.path).toBe(deps.blobs.pathFor(sha256(bytes)));
-    expect(await fs.readFile(content.blob.path)).toEqual(bytes);
     expect(content.text).toContain('Quarterly report platypus');
     expect(content.truncated).toBe(false);
+    const [stored] = await deps.blobs.persist([content.blob]);
+    expect(stored.path).toBe(deps.blobs.pathFor(sha256(bytes)));
+    expect(await fs.readFile(stored.path)).toEqual(bytes);
+    await expect(fs.access(content.blob.path)).rejects.toThrow(); // the temp file was renamed
   });
 
   it('given a generic type, the row path names the file so Markdown is recognised', async () => {
