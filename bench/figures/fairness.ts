@@ -1,0 +1,35 @@
+// Fairness figure: N users, one of them in a 429 storm (every call answered 429 + Retry-After 1 s):
+// the others' p95 completion against a run of the same N users without the storm.
+import { formatShares } from '../proc-stats.js';
+import { quantile, runUsers, sorted } from '../multi-user.js';
+import type { BenchServices } from '../services.js';
+import type { FigureRow } from '../table.js';
+import type { WorkerTuning } from '../worker-process.js';
+
+export interface FairnessOptions {
+  users: number;
+  docsPerUser: number;
+  pageSize: number;
+  maxInFlight: number;
+  worker: WorkerTuning;
+}
+
+export async function fairnessFigure(services: BenchServices, opts: FairnessOptions): Promise<FigureRow[]> {
+  const base = { ...opts, workers: 1 };
+  const calm = await runUsers(services, { ...base, name: 'fair_calm' });
+  const storm = await runUsers(services, { ...base, name: 'fair_storm', storm: true });
+  // Same users compared: user 0 is the stormed one, so the calm run leaves it out too.
+  const calmOthers = sorted(calm.byUser.slice(1));
+  const calmP95 = quantile(calmOthers, 0.95);
+  const stormP95 = quantile(storm.completions, 0.95);
+  return [
+    {
+      figure: 'fairness',
+      metric: `p95 of ${opts.users - 1} users: storm / calm`,
+      value: stormP95 / calmP95,
+      unit: '×',
+      target: { op: '<=', value: 1.1 },
+      detail: `p95 ${stormP95.toFixed(1)} s with one user in a 429 storm vs ${calmP95.toFixed(1)} s without; storm run ${formatShares(storm.cpu)}`,
+    },
+  ];
+}
