@@ -7,6 +7,8 @@ import path from 'node:path';
 import pLimit from 'p-limit';
 import { pino } from 'pino';
 import { createDatabase } from '../src/devstack/postgres.js';
+import type { Pool } from 'pg';
+import type { CredentialStore } from '../src/store/credentials.js';
 import { createEngine } from '../src/workers/engine.js';
 import { GeneratedDropboxAccount } from '../test/fakes/dropbox/corpus.js';
 import { FakeDropbox, type FakeRoute } from '../test/fakes/dropbox/server.js';
@@ -17,16 +19,61 @@ import { seconds, startSync } from './sync.js';
 import { startWorkerProcess, type WorkerProcess, type WorkerTuning } from './worker-process.js';
 
 export interface UsersRunOptions {
-  /** Short label for database, queue and user ids. */
+  /** Short label for user ids. */
   name: string;
   users: number;
   docsPerUser: number;
-  workers: number;
-  worker: WorkerTuning;
   pageSize: number;
   maxInFlight: number;
   /** User 0's fake answers every API call 429 + Retry-After 1 s; its sync is not waited for. */
   storm?: boolean;
+}
+
+/** One database, blob dir and task queue served by `workers` production worker processes, reused across runs. */
+export interface UsersDeployment {
+  databaseUrl: string;
+  taskQueue: string;
+  workers: WorkerProcess[];
+  pool: Pool;
+  credentials: CredentialStore;
+  close(): Promise<void>;
+}
+
+export async function startUsersDeployment(
+  services: BenchServices,
+  name: string,
+  workers: number,
+  tuning: WorkerTuning,
+): Promise<UsersDeployment> {
+  const suffix = `${name}_${Date.now().toString(36)}`;
+  const databaseUrl = await createDatabase(services.postgres.url, `bench_${suffix}`);
+  const blobDir = mkdtempSync(path.join(os.tmpdir(), 'docsync-bench-blobs-'));
+  const taskQueue = `bench-${suffix}`;
+  const engine = await createEngine({
+    databaseUrl,
+    address: services.temporal.address,
+    namespace: services.temporal.namespace,
+    taskQueue,
+    blobDir,
+    logger: pino({ level: 'silent' }),
+    secretKey: BENCH_SECRET_KEY,
+  });
+  const started: WorkerProcess[] = [];
+  const close = async () => {
+    for (const worker of started) await worker.stop();
+    await engine.close();
+    rmSync(blobDir, { recursive: true, force: true });
+  };
+  try {
+    for (let w = 0; w < workers; w++) {
+      started.push(await startWorkerProcess(services, { taskQueue, databaseUrl, blobDir }, { ...tuning, pollers: w + 1 }));
+    }
+  } catch (err) {
+    await close();
+    throw err;
+  }
+  if (!engine.credentials) throw new Error('bench engine without a credential store (secretKey missing)');
+  return { databaseUrl, taskQueue, workers: started, pool: engine.pool, credentials: engine.credentials, close };
 }
 
 export interface UsersRunResult {
@@ -49,26 +96,14 @@ const STORM_ROUTES: FakeRoute[] = [
   '/2/users/get_current_account',
 ];
 
-export async function runUsers(services: BenchServices, opts: UsersRunOptions): Promise<UsersRunResult> {
-  const suffix = `${opts.name}_${Date.now().toString(36)}`;
-  const databaseUrl = await createDatabase(services.postgres.url, `bench_${suffix}`);
-  const blobDir = mkdtempSync(path.join(os.tmpdir(), 'docsync-bench-blobs-'));
-  const taskQueue = `bench-${suffix}`;
-  const engine = await createEngine({
-    databaseUrl,
-    address: services.temporal.address,
-    namespace: services.temporal.namespace,
-    taskQueue,
-    blobDir,
-    logger: pino({ level: 'silent' }),
-    secretKey: BENCH_SECRET_KEY,
-  });
+export async function runUsers(services: BenchServices, deployment: UsersDeployment, opts: UsersRunOptions): Promise<UsersRunResult> {
+  const { credentials, pool, taskQueue, workers } = deployment;
+  const prefix = `${opts.name}_${Date.now().toString(36)}`;
   const fakes: FakeDropbox[] = [];
-  const workers: WorkerProcess[] = [];
   try {
     const inputs = [];
     for (let u = 0; u < opts.users; u++) {
-      const userId = `${suffix}_u${u}`;
+      const userId = `${prefix}_u${u}`;
       // One account per user: its own tokens (a storm hits one credential only) and its own bytes.
       const fake = new FakeDropbox({ account: new GeneratedDropboxAccount({ count: opts.docsPerUser, fileSize: 2048, salt: userId }) });
       fakes.push(fake);
@@ -76,7 +111,7 @@ export async function runUsers(services: BenchServices, opts: UsersRunOptions): 
       if (opts.storm && u === 0) {
         for (const route of STORM_ROUTES) fake.inject(route, { kind: 'rate-limit', retryAfterSeconds: 1 }, { every: 1 });
       }
-      const credentialRef = await engine.credentials.save('dropbox', userId, {
+      const credentialRef = await credentials.save('dropbox', userId, {
         appKey: fake.appKey,
         appSecret: fake.appSecret,
         refreshToken: fake.refreshToken,
@@ -89,10 +124,8 @@ export async function runUsers(services: BenchServices, opts: UsersRunOptions): 
         options: { once: true, maxInFlight: opts.maxInFlight },
       });
     }
-    const env = { taskQueue, databaseUrl, blobDir };
-    for (let w = 0; w < opts.workers; w++) workers.push(await startWorkerProcess(services, env, { ...opts.worker, pollers: w + 1 }));
 
-    const locks = await sampleLockWaits(databaseUrl);
+    const locks = await sampleLockWaits(deployment.databaseUrl);
     const rssSampler = setInterval(() => workers.forEach((w) => w.peakRssMiB()), 500);
     const meter = cpuMeter({ worker: workers.map((w) => w.pid), postgres: services.postgres.pid(), temporal: services.temporal.pid() });
     const starting = pLimit(50);
@@ -118,9 +151,9 @@ export async function runUsers(services: BenchServices, opts: UsersRunOptions): 
     if (opts.storm) await handles[0]?.terminate('benchmark over: the storm user never finishes');
 
     const waitedFor = opts.storm ? opts.users - 1 : opts.users;
-    const { rows } = await engine.pool.query<{ n: string }>(
-      "SELECT count(*) AS n FROM documents WHERE status = 'fetched' AND user_id <> $1",
-      [opts.storm ? `${suffix}_u0` : ''],
+    const { rows } = await pool.query<{ n: string }>(
+      "SELECT count(*) AS n FROM documents WHERE status = 'fetched' AND user_id LIKE $1 AND user_id <> $2",
+      [`${prefix}\\_u%`, opts.storm ? `${prefix}_u0` : ''],
     );
     if (Number(rows[0]!.n) !== waitedFor * opts.docsPerUser) {
       throw new Error(`${opts.name}: ${rows[0]!.n} documents fetched, expected ${waitedFor * opts.docsPerUser}`);
@@ -130,15 +163,13 @@ export async function runUsers(services: BenchServices, opts: UsersRunOptions): 
       rate: (waitedFor * opts.docsPerUser) / total,
       completions: sorted(byUser),
       byUser,
+      // VmHWM is a high-water mark: with runs in ascending size on one deployment it is this run's peak.
       peakRssMiB: Math.max(...workers.map((w) => w.peakRssMiB())),
       cpu,
       locks: lockWaits,
     };
   } finally {
-    for (const worker of workers) await worker.stop();
     await Promise.allSettled(fakes.map((f) => f.stop()));
-    await engine.close();
-    rmSync(blobDir, { recursive: true, force: true });
   }
 }
 

@@ -1,7 +1,7 @@
 // Fairness figure: N users, one of them in a 429 storm (every call answered 429 + Retry-After 1 s):
 // the others' p95 completion against a run of the same N users without the storm.
 import { formatShares } from '../proc-stats.js';
-import { quantile, runUsers, sorted } from '../multi-user.js';
+import { quantile, runUsers, sorted, startUsersDeployment, type UsersRunResult } from '../multi-user.js';
 import type { BenchServices } from '../services.js';
 import type { FigureRow } from '../table.js';
 import type { WorkerTuning } from '../worker-process.js';
@@ -15,9 +15,15 @@ export interface FairnessOptions {
 }
 
 export async function fairnessFigure(services: BenchServices, opts: FairnessOptions): Promise<FigureRow[]> {
-  const base = { ...opts, workers: 1 };
-  const calm = await runUsers(services, { ...base, name: 'fair_calm' });
-  const storm = await runUsers(services, { ...base, name: 'fair_storm', storm: true });
+  const deployment = await startUsersDeployment(services, 'fairness', 1, opts.worker);
+  let calm: UsersRunResult;
+  let storm: UsersRunResult;
+  try {
+    calm = await runUsers(services, deployment, { ...opts, name: 'calm' });
+    storm = await runUsers(services, deployment, { ...opts, name: 'storm', storm: true });
+  } finally {
+    await deployment.close();
+  }
   // Same users compared: user 0 is the stormed one, so the calm run leaves it out too.
   const calmOthers = sorted(calm.byUser.slice(1));
   const calmP95 = quantile(calmOthers, 0.95);

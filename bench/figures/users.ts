@@ -2,7 +2,7 @@
 // processes: aggregate docs/s (against this run's content rate), per-user completion spread, worker
 // RSS and Postgres lock waits (is any one lock waited on by every user's transactions?).
 import { formatShares } from '../proc-stats.js';
-import { quantile, runUsers, type UsersRunResult } from '../multi-user.js';
+import { quantile, runUsers, startUsersDeployment, type UsersRunResult } from '../multi-user.js';
 import type { BenchServices } from '../services.js';
 import type { FigureRow } from '../table.js';
 import type { WorkerTuning } from '../worker-process.js';
@@ -20,14 +20,23 @@ export interface UsersOptions {
 export async function usersFigure(services: BenchServices, opts: UsersOptions): Promise<FigureRow[]> {
   const rows: FigureRow[] = [];
   const byWorkers = new Map<number, UsersRunResult>();
-  const largest = Math.max(...opts.users);
-  for (const k of opts.users) {
-    for (const workers of opts.workers) {
-      const run = await runUsers(services, { ...opts, name: `users${k}w${workers}`, users: k, workers });
-      if (k === largest) byWorkers.set(workers, run);
-      rows.push(...usersRows(k, workers, opts.docsPerUser, run));
+  const ascending = [...opts.users].sort((a, b) => a - b);
+  const largest = ascending.at(-1)!;
+  const perK = new Map<number, FigureRow[]>();
+  // One deployment per worker count, reused for every K (a worker start costs seconds on a busy machine).
+  for (const workers of opts.workers) {
+    const deployment = await startUsersDeployment(services, `users_w${workers}`, workers, opts.worker);
+    try {
+      for (const k of ascending) {
+        const run = await runUsers(services, deployment, { ...opts, name: `k${k}w${workers}`, users: k });
+        if (k === largest) byWorkers.set(workers, run);
+        perK.set(k, [...(perK.get(k) ?? []), ...usersRows(k, workers, opts.docsPerUser, run)]);
+      }
+    } finally {
+      await deployment.close();
     }
   }
+  for (const k of ascending) rows.push(...(perK.get(k) ?? []));
   const one = byWorkers.get(1);
   const two = byWorkers.get(2);
   if (one && two) {
