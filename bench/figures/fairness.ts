@@ -19,6 +19,8 @@ export async function fairnessFigure(services: BenchServices, opts: FairnessOpti
   let calm: UsersRunResult;
   let storm: UsersRunResult;
   try {
+    // Unmeasured warm-up first: otherwise the calm run alone pays the fresh worker's JIT and pool connects.
+    await runUsers(services, deployment, { ...opts, name: 'warmup', users: Math.min(opts.users, 5) });
     calm = await runUsers(services, deployment, { ...opts, name: 'calm' });
     storm = await runUsers(services, deployment, { ...opts, name: 'storm', storm: true });
   } finally {
