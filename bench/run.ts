@@ -64,7 +64,8 @@ const figures: Record<string, (s: BenchServices) => Promise<FigureRow[]>> = {
       maxInFlight: window,
       worker,
     }),
-  fairness: (s) => fairnessFigure(s, { users: quick ? 6 : 50, docsPerUser: 20, pageSize: 500, maxInFlight: window, worker }),
+  fairness: (s) =>
+    fairnessFigure(s, { users: quick ? 6 : 50, docsPerUser: 20, pageSize: 500, maxInFlight: window, worker, rounds: quick ? 1 : 2 }),
 };
 
 async function main(): Promise<void> {

@@ -6,6 +6,7 @@ import { mkdir, open, rename } from 'node:fs/promises';
 import path from 'node:path';
 import pLimit from 'p-limit';
 import type { CorpusOptions } from '../../test/fakes/dropbox/corpus.js';
+import { cpuMeter, formatShares } from '../proc-stats.js';
 import { createBenchEnv, type BenchServices } from '../services.js';
 import { seconds } from '../sync.js';
 import type { FigureRow } from '../table.js';
@@ -20,6 +21,8 @@ export interface LimitResult {
   rate: number;
   docs: number;
   concurrency: number;
+  /** CPU per process during the run (the script and the fake are the bench process). */
+  cpu: string;
 }
 
 // One measurement per run and corpus: `content` divides by it whether or not `limit` ran first.
@@ -71,26 +74,28 @@ async function runLimit(services: BenchServices, opts: LimitOptions): Promise<Li
       await env.pool.query("UPDATE limit_docs SET sha256 = $2, status = 'fetched' WHERE id = $1", [id, sha]);
     };
 
+    const meter = cpuMeter({ worker: [], postgres: services.postgres.pid(), temporal: services.temporal.pid() });
     const t0 = performance.now();
     await Promise.all(Array.from({ length: docs }, (_, i) => limit(() => fetchOne(`id:gen${i}`))));
     const rate = docs / seconds(t0);
+    const cpu = formatShares(meter.stop());
     const { rows } = await env.pool.query<{ n: string }>("SELECT count(*) AS n FROM limit_docs WHERE status = 'fetched'");
     if (Number(rows[0]!.n) !== docs) throw new Error(`limit: ${rows[0]!.n} of ${docs} rows fetched`);
-    return { rate, docs, concurrency: opts.concurrency };
+    return { rate, docs, concurrency: opts.concurrency, cpu };
   } finally {
     await env.close();
   }
 }
 
 export async function limitFigure(services: BenchServices, opts: LimitOptions): Promise<FigureRow[]> {
-  const { rate, docs, concurrency } = await measureLimit(services, opts);
+  const { rate, docs, concurrency, cpu } = await measureLimit(services, opts);
   return [
     {
       figure: 'limit',
       metric: 'physical work only (fetch, sha256, fsync, UPDATE)',
       value: rate,
       unit: 'docs/s',
-      detail: `${docs} docs, ${concurrency} in flight, plain fetch over loopback from the same fake, no Temporal, no docsync code`,
+      detail: `${docs} docs, ${concurrency} in flight, plain fetch over loopback from the same fake, no Temporal, no docsync code; ${cpu}`,
     },
   ];
 }
