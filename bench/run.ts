@@ -19,6 +19,9 @@ const quick = process.argv.includes('--quick');
 const onlyArg =
   process.argv.find((a, i) => process.argv[i - 1] === '--only') ?? process.argv.find((a) => a.startsWith('--only='))?.slice(7);
 const only = onlyArg ? new Set(onlyArg.split(',')) : undefined;
+// `--users 10,100`: the users figure at these K only (a partial run when the full sizes do not fit).
+const usersArg = process.argv.find((a, i) => process.argv[i - 1] === '--users');
+const usersK = usersArg ? usersArg.split(',').map(Number) : quick ? [1, 5] : [1, 10, 100, 1000];
 
 // Tuned settings (see BENCHMARKS.md for the before/after runs that chose them).
 const worker = { maxConcurrentActivities: 20, dbPoolMax: 10 };
