@@ -60,7 +60,7 @@ const figures: Record<string, (s: BenchServices) => Promise<FigureRow[]>> = {
   streaming: (s) => streamingFigure(s, { bytes: quick ? 64 * 2 ** 20 : 2 ** 30 }),
   users: (s) =>
     usersFigure(s, {
-      users: quick ? [1, 5] : [1, 10, 100, 1000],
+      users: usersK,
       workers: [1, 2],
       docsPerUser: 20,
       pageSize: 500,
