@@ -5,10 +5,13 @@ import { fileURLToPath } from 'node:url';
 import os from 'node:os';
 import { ceilingFigure } from './figures/ceiling.js';
 import { contentFigure } from './figures/content.js';
+import { fairnessFigure } from './figures/fairness.js';
 import { incrementalFigure } from './figures/incremental.js';
+import { limitFigure } from './figures/limit.js';
 import { listingFigure } from './figures/listing.js';
 import { scaleFigure } from './figures/scale.js';
 import { streamingFigure } from './figures/streaming.js';
+import { usersFigure } from './figures/users.js';
 import { startBenchServices, type BenchServices } from './services.js';
 import { printTable, writeResults, type FigureRow } from './table.js';
 
@@ -16,15 +19,31 @@ const quick = process.argv.includes('--quick');
 const onlyArg =
   process.argv.find((a, i) => process.argv[i - 1] === '--only') ?? process.argv.find((a) => a.startsWith('--only='))?.slice(7);
 const only = onlyArg ? new Set(onlyArg.split(',')) : undefined;
+// `--users 10,100`: the users figure at these K only (a partial run when the full sizes do not fit).
+const usersArg = process.argv.find((a, i) => process.argv[i - 1] === '--users');
+const usersK = usersArg ? usersArg.split(',').map(Number) : quick ? [1, 5] : [1, 10, 100, 1000];
 
 // Tuned settings (see BENCHMARKS.md for the before/after runs that chose them).
 const worker = { maxConcurrentActivities: 20, dbPoolMax: 10 };
 const window = 20;
+// The issue's workload: 2,000 × 2 KiB + 20 × 1 MiB .txt (quick: 100 + 2).
+const contentCorpus = { count: quick ? 100 : 2000, fileSize: 2048, extra: { count: quick ? 2 : 20, fileSize: 2 ** 20 } };
+const limitConcurrency = 64;
 
 // Quick mode (CI) is a smoke run of every figure at toy sizes: its numbers are not the targets'.
 const figures: Record<string, (s: BenchServices) => Promise<FigureRow[]>> = {
   listing: (s) => listingFigure(s, { count: quick ? 1000 : 20_000, pageSize: 2000 }),
-  content: (s) => contentFigure(s, { count: quick ? 40 : 1000, pageSize: 500, maxInFlight: window, worker }),
+  // limit before content: content divides by it (measured once per run, also when limit is not listed).
+  limit: (s) => limitFigure(s, { corpus: contentCorpus, concurrency: limitConcurrency }),
+  content: (s) =>
+    contentFigure(s, {
+      count: contentCorpus.count,
+      large: contentCorpus.extra!.count,
+      pageSize: 500,
+      maxInFlight: window,
+      worker,
+      limitConcurrency,
+    }),
   ceiling: (s) => ceilingFigure(s, { count: quick ? 40 : 1000, window }),
   incremental: (s) =>
     incrementalFigure(s, { count: quick ? 100 : 10_000, changes: quick ? 1 : 10, pageSize: 500, maxInFlight: window, worker }),
@@ -39,6 +58,17 @@ const figures: Record<string, (s: BenchServices) => Promise<FigureRow[]>> = {
       worker,
     }),
   streaming: (s) => streamingFigure(s, { bytes: quick ? 64 * 2 ** 20 : 2 ** 30 }),
+  users: (s) =>
+    usersFigure(s, {
+      users: usersK,
+      workers: [1, 2],
+      docsPerUser: 20,
+      pageSize: 500,
+      maxInFlight: window,
+      worker,
+    }),
+  fairness: (s) =>
+    fairnessFigure(s, { users: quick ? 6 : 50, docsPerUser: 20, pageSize: 500, maxInFlight: window, worker, rounds: quick ? 1 : 2 }),
 };
 
 async function main(): Promise<void> {

@@ -29,7 +29,8 @@ export interface BenchServices {
 }
 
 export async function startBenchServices(): Promise<BenchServices> {
-  const postgres = await startPostgres();
+  // fsync on, as production runs: commit latency is part of every figure (BENCHMARKS.md).
+  const postgres = await startPostgres({ fsync: true });
   let temporal: TemporalHandle;
   try {
     temporal = await startTemporal();

@@ -1,9 +1,9 @@
 // Runs the production worker entry point (src/workers/main.ts) as a child process, so its peak
 // RSS (VmHWM) is the worker's own and not the benchmark driver's or the fake's.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Client } from '@temporalio/client';
+import { peakRssMiB as readPeakRss, processCpuMs } from './proc-stats.js';
 import { BENCH_SECRET_KEY, type BenchEnv, type BenchServices } from './services.js';
 
 const MAIN = fileURLToPath(new URL('../src/workers/main.ts', import.meta.url));
@@ -14,16 +14,23 @@ export interface WorkerTuning {
   maxBytes?: number;
   /** false: the worker bundles the workflows itself at start (as without DOCSYNC_WORKFLOW_BUNDLE). */
   bundle?: boolean;
+  /** Wait until this many pollers serve the task queue (the 2nd worker of a queue waits for 2). */
+  pollers?: number;
 }
+
+/** What a worker needs of a bench environment: its queue, database and blob dir. */
+export type WorkerEnv = Pick<BenchEnv, 'taskQueue' | 'databaseUrl' | 'blobDir'>;
 
 export interface WorkerProcess {
   pid: number;
   /** Peak resident set size so far, MiB (VmHWM from /proc). */
   peakRssMiB(): number;
+  /** utime + stime of the worker process so far, ms (/proc/<pid>/stat). */
+  cpuMs(): number;
   stop(): Promise<void>;
 }
 
-export async function startWorkerProcess(services: BenchServices, env: BenchEnv, tuning: WorkerTuning = {}): Promise<WorkerProcess> {
+export async function startWorkerProcess(services: BenchServices, env: WorkerEnv, tuning: WorkerTuning = {}): Promise<WorkerProcess> {
   const { client } = services;
   const child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
     env: {
@@ -49,7 +56,7 @@ export async function startWorkerProcess(services: BenchServices, env: BenchEnv,
   const killOnExit = () => child.kill('SIGKILL');
   process.once('exit', killOnExit);
   try {
-    await waitForPoller(client, env.taskQueue, child, () => stderr);
+    await waitForPoller(client, env.taskQueue, child, () => stderr, tuning.pollers ?? 1);
   } catch (err) {
     child.kill('SIGKILL');
     await exited;
@@ -58,6 +65,9 @@ export async function startWorkerProcess(services: BenchServices, env: BenchEnv,
   let lastPeak = 0;
   return {
     pid: child.pid!,
+    cpuMs() {
+      return processCpuMs(child.pid!);
+    },
     peakRssMiB() {
       lastPeak = Math.max(lastPeak, readPeakRss(child.pid!));
       return lastPeak;
@@ -76,7 +86,7 @@ export async function startWorkerProcess(services: BenchServices, env: BenchEnv,
 }
 
 /** The worker is ready once it polls its task queue for workflow tasks. */
-async function waitForPoller(client: Client, taskQueue: string, child: ChildProcess, stderr: () => string): Promise<void> {
+async function waitForPoller(client: Client, taskQueue: string, child: ChildProcess, stderr: () => string, pollers: number): Promise<void> {
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`bench worker exited with code ${child.exitCode}: ${stderr()}`);
@@ -85,17 +95,8 @@ async function waitForPoller(client: Client, taskQueue: string, child: ChildProc
       taskQueue: { name: taskQueue },
       taskQueueType: 1, // TASK_QUEUE_TYPE_WORKFLOW
     });
-    if ((res.pollers?.length ?? 0) > 0) return;
+    if ((res.pollers?.length ?? 0) >= pollers) return;
     await new Promise((r) => setTimeout(r, 200));
   }
   throw new Error(`bench worker did not poll task queue ${taskQueue} within 60 s: ${stderr()}`);
-}
-
-function readPeakRss(pid: number): number {
-  try {
-    const kb = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
-    return kb ? Number(kb) / 1024 : 0;
-  } catch {
-    return 0;
-  }
 }

@@ -22,6 +22,11 @@ export interface PostgresHandle {
 export interface StartPostgresOptions {
   /** Keep data here instead of a temp dir; it is never deleted, and reused if already initialised. */
   dataDir?: string;
+  /**
+   * fsync as production runs (default false: tests and dev trade crash safety for speed; the bench
+   * turns it on, because commit latency with fsync is part of what it measures).
+   */
+  fsync?: boolean;
 }
 
 function hasServerBinaries(dir: string): boolean {
@@ -139,7 +144,20 @@ export async function startPostgres(opts: StartPostgresOptions = {}): Promise<Po
   let url = '';
   const server = superviseServer({
     cmd: path.join(binDir, 'postgres'),
-    args: () => ['-D', dataDir, '-p', String(port), '-k', tmpDir, '-h', '127.0.0.1', '-c', 'fsync=off', '-c', 'max_connections=200'],
+    args: () => [
+      '-D',
+      dataDir,
+      '-p',
+      String(port),
+      '-k',
+      tmpDir,
+      '-h',
+      '127.0.0.1',
+      '-c',
+      `fsync=${opts.fsync ? 'on' : 'off'}`,
+      '-c',
+      'max_connections=200',
+    ],
     launch: { logFile, user, deathSignal: 'SIGINT', cwd: tmpDir },
     onExit: { signal: 'SIGINT', graceMs: 5000, removeDir: tmpDir },
     stop: { signal: 'SIGINT', graceMs: 15_000 }, // SIGINT = fast shutdown

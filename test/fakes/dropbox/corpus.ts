@@ -12,6 +12,10 @@ export interface CorpusOptions {
   fileSize: number;
   /** Files per folder (default 1000): paths look like /corpus/d0001/f0001234.txt. */
   perFolder?: number;
+  /** More files after the first `count`, with their own size (e.g. 20 × 1 MiB next to 2,000 × 2 KiB). */
+  extra?: { count: number; fileSize: number };
+  /** Mixed into every body, so accounts of different users hold different bytes (no blob dedup across them). */
+  salt?: string;
 }
 
 interface CorpusCursor {
@@ -36,7 +40,7 @@ export class GeneratedDropboxAccount extends FakeDropboxAccount {
   }
 
   get size(): number {
-    return this.corpus.count;
+    return this.corpus.count + (this.corpus.extra?.count ?? 0);
   }
 
   /** A new revision of file `index` (new body, new rev, one change-feed entry). */
@@ -53,7 +57,7 @@ export class GeneratedDropboxAccount extends FakeDropboxAccount {
   override lookup(pathOrId: string): FakeEntry | undefined {
     const match = /^id:gen(\d+)$/.exec(pathOrId) ?? /\/f(\d+)\.txt$/.exec(pathOrId.toLowerCase());
     const index = match ? Number(match[1]) : -1;
-    return index >= 0 && index < this.corpus.count ? this.entry(index) : undefined;
+    return index >= 0 && index < this.size ? this.entry(index) : undefined;
   }
 
   override listFolder(arg: { path: string; limit?: number }): ListResult {
@@ -84,10 +88,10 @@ export class GeneratedDropboxAccount extends FakeDropboxAccount {
   }
 
   private indexPage(state: CorpusCursor): ListResult {
-    const end = Math.min(this.corpus.count, state.i + state.l);
+    const end = Math.min(this.size, state.i + state.l);
     const entries: DropboxJson[] = [];
     for (let i = state.i; i < end; i++) entries.push(this.fileMetadata(this.entry(i)));
-    const hasMore = end < this.corpus.count;
+    const hasMore = end < this.size;
     const next: CorpusCursor = hasMore ? { ...state, i: end } : { m: 'c', i: 0, s: state.s, l: state.l };
     return { entries, cursor: encode(next), has_more: hasMore };
   }
@@ -108,8 +112,9 @@ export class GeneratedDropboxAccount extends FakeDropboxAccount {
   private entry(index: number): FakeEntry {
     const display = this.pathOf(index);
     const rev = this.revs.get(index) ?? 0;
-    const line = Buffer.from(`Document ${index} revision ${rev}: generated text for the docsync benchmark.\n`);
-    const size = this.corpus.fileSize;
+    const salt = this.corpus.salt ? ` ${this.corpus.salt}` : '';
+    const line = Buffer.from(`Document ${index}${salt} revision ${rev}: generated text for the docsync benchmark.\n`);
+    const size = index < this.corpus.count ? this.corpus.fileSize : this.corpus.extra!.fileSize;
     const base = {
       tag: 'file' as const,
       id: `id:gen${index}`,
