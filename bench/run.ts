@@ -39,6 +39,8 @@ const figures: Record<string, (s: BenchServices) => Promise<FigureRow[]>> = {
       worker,
     }),
   streaming: (s) => streamingFigure(s, { bytes: quick ? 64 * 2 ** 20 : 2 ** 30 }),
+  quota: async (s) =>
+    (await import('./figures/quota.js')).quotaFigure(s, { users: quick ? 20 : 200, filesPerUser: 5, perSecond: quick ? 40 : 100, worker }),
 };
 
 async function main(): Promise<void> {
