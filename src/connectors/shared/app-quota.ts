@@ -73,6 +73,7 @@ export class AppQuota {
   private readonly maxWaitMs: number;
   private readonly blockMs: number;
   private readonly costs: Record<string, number>;
+  private readonly lateToleranceMs: number;
   /** The reserved timeline not handed out yet, in local epoch ms: [cursor, end). */
   private cursor = 0;
   private end = 0;
@@ -89,6 +90,7 @@ export class AppQuota {
     this.maxWaitMs = settings.maxWaitMs ?? 10_000;
     this.blockMs = settings.blockMs ?? 250;
     this.costs = { ...DEFAULT_UNIT_COSTS[connector], ...settings.costs };
+    this.lateToleranceMs = Math.max(50, 2 * this.msPerUnit);
   }
 
   costOf(operation: string): number {
@@ -115,9 +117,14 @@ export class AppQuota {
 
   /** Waits in process for the call's slot (honouring the activity's AbortSignal). */
   async acquire(operation: string, signal?: AbortSignal): Promise<void> {
-    const sendAt = await this.slot(operation, signal);
-    const delay = sendAt - this.now();
-    if (delay > 0) await abortableSleep(delay, signal);
+    for (let attempt = 0; ; attempt++) {
+      const sendAt = await this.slot(operation, signal);
+      const delay = sendAt - this.now();
+      if (delay > 0) await abortableSleep(delay, signal);
+      // A timer that fired late (busy event loop) would send with every other late one at once:
+      // a slot missed by more than the tolerance is given up and a fresh one taken (a few times at most).
+      if (this.now() - sendAt <= this.lateToleranceMs || attempt >= 2) return;
+    }
   }
 
   private pump(): void {

@@ -71,38 +71,31 @@ export class FaultBook {
 
 /**
  * An app-wide budget: Dropbox rate-limits per app as well as per user ("too_many_requests can trigger
- * on a per-app or per-user basis"), answering 429 with Retry-After. A token bucket refilled at
- * `perSecond`, holding at most `burst` requests, shared by every token (and every fake given the same
- * instance: one app, many accounts). API calls (/2/...) count; the OAuth token endpoint does not.
+ * on a per-app or per-user basis"), and "rate limited responses always include a Retry-After header"
+ * (Dropbox performance guide). Modelled as `perSecond` requests in any sliding one-second window,
+ * shared by every token (and every fake given the same instance: one app, many accounts). API calls
+ * (/2/...) count; the OAuth token endpoint does not.
  */
 export class FakeAppBudget {
   /** Requests refused by this budget (not by injected faults). */
   quota429s = 0;
   /** Date.now() of every API call that reached a fake sharing this budget, refused or not. */
   readonly arrivals: number[] = [];
-  private tokens: number;
-  private last: number;
+  /** Admitted requests of the last second, oldest first. */
+  private window: number[] = [];
 
-  constructor(
-    readonly perSecond: number,
-    /** Requests allowed back to back after an idle spell (default: a quarter second's worth, at least 2). */
-    readonly burst = Math.max(2, Math.ceil(perSecond / 4)),
-  ) {
-    this.tokens = burst;
-    this.last = Date.now();
-  }
+  constructor(readonly perSecond: number) {}
 
   /** undefined when the request fits the budget; otherwise the whole seconds to announce in Retry-After. */
   take(now = Date.now()): number | undefined {
     this.arrivals.push(now);
-    this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) / 1000) * this.perSecond);
-    this.last = now;
-    if (this.tokens >= 1) {
-      this.tokens -= 1;
+    this.window = this.window.filter((t) => t > now - 1000);
+    if (this.window.length < this.perSecond) {
+      this.window.push(now);
       return undefined;
     }
     this.quota429s++;
-    return Math.max(1, Math.ceil((1 - this.tokens) / this.perSecond));
+    return Math.max(1, Math.ceil((this.window[0] + 1000 - now) / 1000));
   }
 
   /** Most arrivals in any one-second window (starting at an arrival): the rate as the provider sees it. */
