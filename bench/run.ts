@@ -40,7 +40,13 @@ const figures: Record<string, (s: BenchServices) => Promise<FigureRow[]>> = {
     }),
   streaming: (s) => streamingFigure(s, { bytes: quick ? 64 * 2 ** 20 : 2 ** 30 }),
   quota: async (s) =>
-    (await import('./figures/quota.js')).quotaFigure(s, { users: quick ? 20 : 200, filesPerUser: 5, perSecond: quick ? 40 : 100, worker }),
+    (await import('./figures/quota.js')).quotaFigure(s, {
+      users: quick ? 20 : 200,
+      filesPerUser: 5,
+      perSecond: quick ? 40 : 100,
+      headroom: 0.9,
+      worker,
+    }),
 };
 
 async function main(): Promise<void> {
