@@ -43,7 +43,7 @@ const figures: Record<string, (s: BenchServices) => Promise<FigureRow[]>> = {
     (await import('./figures/quota.js')).quotaFigure(s, {
       users: quick ? 20 : 200,
       filesPerUser: 5,
-      perSecond: quick ? 40 : 100,
+      perSecond: 20,
       headroom: 0.9,
       worker,
     }),

@@ -9,11 +9,11 @@ import type { CallGate } from '../../core/contract.js';
 import { RateLimitError, TransientError } from '../../core/errors.js';
 
 /** Gmail's documented quota units per method; everything not listed costs 1 (Drive and Dropbox count requests). */
-export const DEFAULT_UNIT_COSTS: Record<string, Record<string, number>> = {
+const DEFAULT_UNIT_COSTS: Record<string, Record<string, number>> = {
   gmail: { 'users.messages.get': 5, 'users.messages.list': 5, 'users.history.list': 2, 'users.getProfile': 1 },
 };
 
-export const appQuotaSchema = z
+const appQuotaSchema = z
   .object({
     /** Requests (or units, with `costs`) per second for the whole app, across users and workers. */
     perSecond: z.number().positive(),
