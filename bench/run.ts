@@ -69,6 +69,14 @@ const figures: Record<string, (s: BenchServices) => Promise<FigureRow[]>> = {
     }),
   fairness: (s) =>
     fairnessFigure(s, { users: quick ? 6 : 50, docsPerUser: 20, pageSize: 500, maxInFlight: window, worker, rounds: quick ? 1 : 2 }),
+  quota: async (s) =>
+    (await import('./figures/quota.js')).quotaFigure(s, {
+      users: quick ? 20 : 200,
+      filesPerUser: 5,
+      perSecond: 20,
+      headroom: 0.9,
+      worker,
+    }),
 };
 
 async function main(): Promise<void> {

@@ -4,6 +4,7 @@
 import { Context } from '@temporalio/activity';
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
+import { withAppQuota } from '../connectors/shared/app-quota.js';
 import { RateLimitGate } from '../connectors/shared/rate-limit-gate.js';
 import { parseConnectorConfig, rejectSecretsInInput } from '../connectors/config.js';
 import { loadConnector } from '../connectors/registry.js';
@@ -59,7 +60,13 @@ export async function prepareConnector(
     saveCredentials: async (patch) => {
       if (ref.credentialRef && deps.credentials) await deps.credentials.update(ref.credentialRef, patch);
     },
-    rateLimitGate: gate.forCredential(credentialKey, { connector: ref.connector, userId: ref.userId }),
+    // The app's budget across all users (connectors/shared/app-quota.ts) in front of the credential's gate.
+    rateLimitGate: withAppQuota(
+      gate.forCredential(credentialKey, { connector: ref.connector, userId: ref.userId }),
+      deps.pool,
+      ref.connector,
+      activity?.cancellationSignal,
+    ),
   };
   return { connector, ctx };
 }

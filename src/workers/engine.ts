@@ -7,6 +7,8 @@ import { NativeConnection, type LogLevel, type Worker } from '@temporalio/worker
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
 import { createActivities, type ActivityDeps } from '../activities/index.js';
+import { registerAppQuotas, type AppQuotasSettings } from '../connectors/shared/app-quota.js';
+import { reserveAppQuota } from '../store/app-quotas.js';
 import { BlobStore } from '../store/blobs.js';
 import { CredentialStore, secretKeyFrom } from '../store/credentials.js';
 import { createPool } from '../store/db.js';
@@ -39,6 +41,8 @@ export interface EngineOptions {
   worker?: Partial<DocsyncWorkerOptions>;
   /** The Temporal runtime, installed once per process (default: log level ERROR, no core metrics). */
   runtime?: { logLevel?: LogLevel; prometheusBindAddress?: string };
+  /** Per-connector app budgets shared by every worker on this database (DOCSYNC_APP_QUOTAS); none = no limit. */
+  appQuotas?: AppQuotasSettings;
 }
 
 export interface RunningWorker {
@@ -80,6 +84,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     const pool = createPool(options.databaseUrl, options.poolMax ?? 10, options.databaseSchema);
     closers.push(() => pool.end());
     const applied = await migrate(pool);
+    registerAppQuotas(pool, options.appQuotas, { reserve: (c, blockMs, maxWaitMs) => reserveAppQuota(pool, c, blockMs, maxWaitMs) });
     const connection = await Connection.connect(connectOptions(options));
     closers.push(() => connection.close());
     const dataConverter = options.payloadCodec ? { payloadCodecs: [options.payloadCodec] } : undefined;

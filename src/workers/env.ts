@@ -2,6 +2,7 @@
 // the engine options they make.
 import type { Logger } from 'pino';
 import { z } from 'zod';
+import { appQuotasSchema } from '../connectors/shared/app-quota.js';
 import { ConfigError } from '../core/errors.js';
 import { DEFAULT_TASK_QUEUE } from '../workflows/types.js';
 import type { EngineOptions } from './engine.js';
@@ -30,6 +31,24 @@ const envSchema = z.object({
   DOCSYNC_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
   /** Where the Temporal SDK core serves its own Prometheus metrics (re-exported on /metrics). */
   DOCSYNC_CORE_METRICS_ADDRESS: z.string().default('127.0.0.1:9465'),
+  /** Per-connector app budgets as JSON, e.g. {"dropbox":{"perSecond":50}}; unset = no app limit. */
+  DOCSYNC_APP_QUOTAS: z
+    .string()
+    .optional()
+    .transform((text, ctx) => {
+      if (!text) return undefined;
+      let json: unknown;
+      try {
+        json = JSON.parse(text);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: `not JSON (${(err as Error).message})` });
+        return z.NEVER;
+      }
+      const parsed = appQuotasSchema.safeParse(json);
+      if (parsed.success) return parsed.data;
+      for (const issue of parsed.error.issues) ctx.addIssue({ code: 'custom', message: `${issue.path.join('.')}: ${issue.message}` });
+      return z.NEVER;
+    }),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info'),
 });
 
@@ -65,6 +84,7 @@ export function engineOptionsFromEnv(
     blobDir: env.DOCSYNC_BLOB_DIR,
     logger: parts.logger,
     secretKey: env.DOCSYNC_SECRET_KEY,
+    appQuotas: env.DOCSYNC_APP_QUOTAS,
     workflowBundle: env.DOCSYNC_WORKFLOW_BUNDLE ? { codePath: env.DOCSYNC_WORKFLOW_BUNDLE } : undefined,
     payloadCodec: payloadCodecFromEnv(environment),
     runtime: { logLevel: 'WARN', prometheusBindAddress: exportMetrics ? env.DOCSYNC_CORE_METRICS_ADDRESS : undefined },

@@ -68,3 +68,51 @@ export class FaultBook {
     return hit.fault;
   }
 }
+
+/**
+ * An app-wide budget: Dropbox rate-limits per app as well as per user ("too_many_requests can trigger
+ * on a per-app or per-user basis"), and "rate limited responses always include a Retry-After header"
+ * (Dropbox performance guide). Modelled as `perSecond` requests in any sliding one-second window,
+ * shared by every token (and every fake given the same instance: one app, many accounts). API calls
+ * (/2/...) count; the OAuth token endpoint does not.
+ */
+export class FakeAppBudget {
+  /** Requests refused by this budget (not by injected faults). */
+  quota429s = 0;
+  /** Date.now() of every API call that reached a fake sharing this budget, refused or not. */
+  readonly arrivals: number[] = [];
+  /** Admitted requests of the last second, oldest first. */
+  private window: number[] = [];
+
+  constructor(readonly perSecond: number) {}
+
+  /** undefined when the request fits the budget; otherwise the whole seconds to announce in Retry-After. */
+  take(now = Date.now()): number | undefined {
+    this.arrivals.push(now);
+    this.window = this.window.filter((t) => t > now - 1000);
+    if (this.window.length < this.perSecond) {
+      this.window.push(now);
+      return undefined;
+    }
+    this.quota429s++;
+    return Math.max(1, Math.ceil((this.window[0] + 1000 - now) / 1000));
+  }
+
+  /** Most arrivals in any one-second window (starting at an arrival): the rate as the provider sees it. */
+  busiestSecond(): number {
+    const at = [...this.arrivals].sort((a, b) => a - b);
+    let most = 0;
+    for (let i = 0, j = 0; i < at.length; i++) {
+      while (j < at.length && at[j] < at[i] + 1000) j++;
+      most = Math.max(most, j - i);
+    }
+    return most;
+  }
+
+  /** Arrivals per second from the first to the last one. */
+  averageRate(): number {
+    if (this.arrivals.length < 2) return 0;
+    const span = (Math.max(...this.arrivals) - Math.min(...this.arrivals)) / 1000;
+    return (this.arrivals.length - 1) / span;
+  }
+}

@@ -8,10 +8,10 @@ import { randomBytes } from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ApiConflict, BadInput, FakeDropboxAccount, type AddFileOptions, type DropboxJson, type FakeEntry } from './account.js';
-import { FaultBook, type Fault, type FakeRoute, type FaultSchedule } from './faults.js';
+import { FaultBook, type FakeAppBudget, type Fault, type FakeRoute, type FaultSchedule } from './faults.js';
 
 export type { AddFileOptions, FakeEntry } from './account.js';
-export type { Fault, FakeRoute, FaultSchedule } from './faults.js';
+export { FakeAppBudget, type Fault, type FakeRoute, type FaultSchedule } from './faults.js';
 
 export interface RecordedRequest {
   route: string;
@@ -26,6 +26,8 @@ export interface RecordedRequest {
   retryAfterSeconds?: number;
   /** list_folder/continue: the cursor asked for (to spot a page listed twice). */
   cursor?: string;
+  /** Refused by the app-wide budget (a quota 429), not by an injected fault. */
+  quota?: boolean;
 }
 
 export interface FakeDropboxOptions {
@@ -36,6 +38,8 @@ export interface FakeDropboxOptions {
   tokenExpiresIn?: number;
   /** Another account model (e.g. the generated benchmark corpus in corpus.ts). */
   account?: FakeDropboxAccount;
+  /** An app-wide request budget across every token (share one instance between fakes: one app). */
+  appBudget?: FakeAppBudget;
 }
 
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse, body: Buffer, call: number) => Promise<void> | void;
@@ -50,6 +54,7 @@ export class FakeDropbox {
   requests: RecordedRequest[] = [];
 
   private readonly account: FakeDropboxAccount;
+  private readonly appBudget?: FakeAppBudget;
   private readonly faults = new FaultBook();
   private readonly tokens = new Map<string, { expiresAt: number; expired: boolean }>();
   private currentToken: string;
@@ -65,6 +70,7 @@ export class FakeDropbox {
     this.refreshToken = options.refreshToken ?? `rt-${randomBytes(24).toString('base64url')}`;
     this.tokenExpiresIn = options.tokenExpiresIn ?? 14400;
     this.account = options.account ?? new FakeDropboxAccount();
+    this.appBudget = options.appBudget;
     this.currentToken = this.issueAccessToken();
     this.routes = {
       '/oauth2/token': (req, res, body) => this.token(req, res, body),
@@ -195,6 +201,11 @@ export class FakeDropbox {
       const handler = this.routes[route];
       if (!handler) return sendText(res, 404, `Unknown API function: "${route}"`);
       if (req.method !== 'POST') return sendText(res, 405, 'Method not allowed; use POST');
+      const quotaWait = route.startsWith('/2/') ? this.appBudget?.take(record.at) : undefined;
+      if (quotaWait !== undefined) {
+        Object.assign(record, { quota: true, retryAfterSeconds: quotaWait });
+        return void (await this.applyRequestFault(res, { kind: 'rate-limit', retryAfterSeconds: quotaWait }));
+      }
       const fault = this.faults.takeRequestFault(route, call);
       if (fault?.kind === 'rate-limit') record.retryAfterSeconds = fault.retryAfterSeconds ?? 30;
       if (fault && (await this.applyRequestFault(res, fault))) return;
