@@ -17,6 +17,7 @@ import type {
   RetrieveDataResult,
   RetrieveDocInput,
 } from '../workflows/types.js';
+import { ChangeAnnouncer } from '../store/follow-changes.js';
 import { prepareConnector, withHeartbeats } from './connector-context.js';
 import { withTypedFailures } from './failures.js';
 import { activityMetrics, type DocsyncMetrics } from './metrics.js';
@@ -34,6 +35,20 @@ export interface ActivityDeps {
 
 export function createActivities(deps: ActivityDeps) {
   const metrics = activityMetrics(deps.metrics);
+  // Followers of the change feed (docsync changes --follow) are woken after each activity's writes
+  // committed: one throttled NOTIFY outside the writing transactions.
+  const announcer = new ChangeAnnouncer(deps.pool, 50, (err) =>
+    deps.logger.debug({ error: (err as Error)?.message }, 'could not notify change-feed followers'),
+  );
+  const announcing =
+    <I, R>(activity: (input: I) => Promise<R>) =>
+    async (input: I): Promise<R> => {
+      try {
+        return await activity(input);
+      } finally {
+        announcer.committed();
+      }
+    };
   const pipeline: FetchDocumentDeps = {
     pool: deps.pool,
     blobs: deps.blobs,
@@ -103,8 +118,12 @@ export function createActivities(deps: ActivityDeps) {
     );
   }
 
-  const retrieveMetadata = createRetrieveMetadata(deps, metrics);
-  return { retrieveMetadata, retrieveData, retrieveDataBatch, recordDocFailure };
+  return {
+    retrieveMetadata: announcing(createRetrieveMetadata(deps, metrics)),
+    retrieveData: announcing(retrieveData),
+    retrieveDataBatch: announcing(retrieveDataBatch),
+    recordDocFailure,
+  };
 }
 
 /** Runs `make` on the first call only; every later call shares its promise (a failure included). */

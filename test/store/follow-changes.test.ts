@@ -11,6 +11,7 @@ import { migrate } from '../../src/store/migrate.js';
 import { stopAfterTest } from '../support/cleanup.js';
 import { DOCSYNC_BIN, docsync, ROOT } from '../support/cli.js';
 import { eventually, useHarness, type Harness } from '../support/harness.js';
+import { newSampleSource } from '../support/sample.js';
 
 const key = { connector: 'sample', userId: 'fern' };
 
@@ -115,6 +116,38 @@ describe('following the change feed', () => {
     await eventually(async () => follower.seen.length === 1);
     expect(follower.seen.map((c) => c.seq)).toEqual(seqs);
     await follower.stop();
+  });
+
+  it('given a follower with no polling, the writes of a sync reach it: the worker announces its commits', async () => {
+    const source = newSampleSource();
+    for (const id of ['w1', 'w2', 'w3']) await source.put(id, { title: id, content: `worker ${id}` });
+    const seen: Change[] = [];
+    const stop = new AbortController();
+    const done = followChanges(
+      h.pool,
+      { userId: 'wendy', signal: stop.signal, pollIntervalMs: 3_600_000 },
+      async (c) => void seen.push(...c),
+    );
+    stopAfterTest(async () => {
+      stop.abort();
+      await done.catch(() => undefined);
+    });
+    await eventually(
+      async () =>
+        (await h.pool.query(`SELECT 1 FROM pg_stat_activity WHERE query = 'LISTEN docsync_changes' AND datname = current_database()`))
+          .rowCount,
+    );
+    const worker = await h.startWorker();
+    await h.startSync({ connector: 'sample', userId: 'wendy', config: { sourceDir: source.dir }, options: { once: true } });
+    // Each document: its upsert at listing and its content once fetched.
+    await eventually(async () => seen.filter((c) => c.kind === 'content').length === 3);
+    expect(
+      seen
+        .filter((c) => c.kind === 'upsert')
+        .map((c) => c.externalId)
+        .sort(),
+    ).toEqual(['w1', 'w2', 'w3']);
+    await worker.stop();
   });
 
   it('given a bad consumer name or cursor, the CLI says which flag is wrong', async () => {

@@ -17,9 +17,18 @@ export interface GateScope {
   userId: string;
 }
 
+/**
+ * A call re-reads the stored hold when the last read of it is older than this: a wait another worker
+ * recorded stops this worker's next call too (not only its next activity), for at most one indexed
+ * read per credential per interval, shared by the calls that start meanwhile.
+ */
+const STORED_HOLD_MAX_AGE_MS = 25;
+
 export class RateLimitGate {
   /** credential key → epoch ms until which calls are refused. */
   private readonly holds = new Map<string, number>();
+  /** credential key → the latest read of its stored hold (started at `at`). */
+  private readonly reads = new Map<string, { at: number; done: Promise<void> }>();
 
   constructor(
     private readonly store?: RateLimitHoldStore,
@@ -27,15 +36,22 @@ export class RateLimitGate {
     private readonly onStoreError: (err: unknown) => void = () => undefined,
   ) {}
 
-  /** Pulls the shared hold into the cache (cheap: one indexed read; done at activity start). */
-  async refresh(credentialKey: string): Promise<void> {
-    if (!this.store) return;
-    try {
-      const retryAt = await this.store.read(credentialKey);
-      if (retryAt) this.raise(credentialKey, retryAt.getTime());
-    } catch (err) {
-      this.onStoreError(err);
-    }
+  /** Pulls the shared hold into the cache (cheap: one indexed read), unless a read of it started within `maxAgeMs`. */
+  refresh(credentialKey: string, maxAgeMs = 0): Promise<void> {
+    const { store } = this;
+    if (!store) return Promise.resolve();
+    const last = this.reads.get(credentialKey);
+    if (last && Date.now() - last.at <= maxAgeMs) return last.done;
+    const done = (async () => {
+      try {
+        const retryAt = await store.read(credentialKey);
+        if (retryAt) this.raise(credentialKey, retryAt.getTime());
+      } catch (err) {
+        this.onStoreError(err);
+      }
+    })();
+    this.reads.set(credentialKey, { at: Date.now(), done });
+    return done;
   }
 
   /** The wait in force for this credential, if any. */
@@ -74,6 +90,8 @@ export class RateLimitGate {
     return {
       check,
       run: async (operation, call, externalId) => {
+        check(operation, externalId);
+        await this.refresh(credentialKey, STORED_HOLD_MAX_AGE_MS);
         check(operation, externalId);
         try {
           return await call();
