@@ -79,6 +79,8 @@ export class AppQuota {
   private end = 0;
   private readonly queue: Waiter[] = [];
   private reserving = false;
+  /** Round trip of the last reservation: that much of the next block may be unusable (see reserve). */
+  private lastRoundTripMs = 0;
 
   constructor(
     readonly connector: string,
@@ -144,10 +146,13 @@ export class AppQuota {
   private async reserve(): Promise<void> {
     this.reserving = true;
     const demand = this.queue.reduce((sum, w) => sum + w.needMs, 0);
-    const blockMs = Math.max(this.queue[0].needMs, Math.min(demand, this.blockMs));
+    // Asked for a round trip more than the demand: that part is lost to the uncertainty below.
+    const blockMs = Math.max(this.queue[0].needMs, Math.min(demand, this.blockMs)) + this.lastRoundTripMs;
     try {
+      const sentAt = this.now();
       const r = await this.store.reserve(this.connector, blockMs, this.maxWaitMs);
       const t = this.now();
+      this.lastRoundTripMs = Math.min(t - sentAt, this.blockMs);
       if ('refusedForMs' in r) {
         const retryAt = new Date(t + Math.max(r.refusedForMs, this.msPerUnit));
         for (const w of this.queue.splice(0)) {
@@ -155,8 +160,12 @@ export class AppQuota {
           w.reject(new RateLimitError(retryAt, message, { connector: this.connector }));
         }
       } else {
+        // The store's "now" fell somewhere between sending and the answer: only the part of the block
+        // certainly inside it in local time is used, [answer + start, sent + start + block), so blocks
+        // of other processes (which begin where this one ends on the store's timeline) never overlap
+        // it, however slow the round trip. A block shorter than its round trip yields nothing.
         this.cursor = t + r.startsInMs;
-        this.end = this.cursor + blockMs;
+        this.end = Math.max(this.cursor, sentAt + r.startsInMs + blockMs);
       }
     } catch (err) {
       const failure = new TransientError(
