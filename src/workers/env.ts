@@ -23,6 +23,8 @@ const envSchema = z.object({
   DOCSYNC_MAX_BYTES: z.coerce.number().int().positive().optional(),
   DOCSYNC_MAX_TEXT_BYTES: z.coerce.number().int().positive().optional(),
   DOCSYNC_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().positive().default(20),
+  /** Sticky workflow cache of the worker: bounds its memory with many users (evicted syncs replay when they wake). */
+  DOCSYNC_MAX_CACHED_WORKFLOWS: z.coerce.number().int().positive().default(250),
   DOCSYNC_DB_POOL_MAX: z.coerce.number().int().positive().default(10),
   TIKA_URL: z.string().url().optional(),
   /** Pre-built workflow bundle (bundleWorkflowCode output): skips bundling at start, which costs ~300 MB of peak RSS. */
@@ -92,6 +94,7 @@ export function engineOptionsFromEnv(
       limits: { maxBytes: env.DOCSYNC_MAX_BYTES, maxTextBytes: env.DOCSYNC_MAX_TEXT_BYTES },
       tikaUrl: env.TIKA_URL,
       maxConcurrentActivityTaskExecutions: env.DOCSYNC_MAX_CONCURRENT_ACTIVITIES,
+      maxCachedWorkflows: env.DOCSYNC_MAX_CACHED_WORKFLOWS,
       metrics: parts.metrics,
     },
   };

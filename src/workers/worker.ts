@@ -28,6 +28,12 @@ export interface DocsyncWorkerOptions {
   workflowBundle?: WorkerOptions['workflowBundle'];
   maxConcurrentActivityTaskExecutions?: number;
   maxConcurrentWorkflowTaskExecutions?: number;
+  /**
+   * Workflows kept in the worker's sticky cache (unset: the SDK's default, sized from the heap limit,
+   * thousands on a large machine). Each cached syncUser costs ~0.5 MiB; an evicted one replays its
+   * history when it next wakes.
+   */
+  maxCachedWorkflows?: number;
   shutdownGraceTime?: WorkerOptions['shutdownGraceTime'];
   /** Encrypts every payload (DOCSYNC_PAYLOAD_KEY); clients need the same codec. */
   payloadCodec?: PayloadCodec;
@@ -61,6 +67,7 @@ export async function createDocsyncWorker(options: DocsyncWorkerOptions): Promis
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: workflowsPath() }),
     maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions ?? 20,
     maxConcurrentWorkflowTaskExecutions: options.maxConcurrentWorkflowTaskExecutions ?? 40,
+    ...(options.maxCachedWorkflows ? { maxCachedWorkflows: options.maxCachedWorkflows } : {}),
     shutdownGraceTime: options.shutdownGraceTime ?? '30 seconds',
     ...(options.payloadCodec ? { dataConverter: { payloadCodecs: [options.payloadCodec] } } : {}),
   });

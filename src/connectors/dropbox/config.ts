@@ -2,6 +2,7 @@
 // from the credential store), what to sync, and test-only host redirection.
 import { z } from 'zod';
 import { secret } from '../../core/contract.js';
+import { requestTimeoutMsField } from '../shared/request-timeout.js';
 
 export const DROPBOX_MAX_PAGE_SIZE = 2000;
 
@@ -24,12 +25,7 @@ export const dropboxConfigSchema = z.object({
   exclude: z.array(z.string().min(1)).optional(),
   pageSize: z.number().int().min(1).max(DROPBOX_MAX_PAGE_SIZE).default(500),
   /** Deadline for API calls, and for headers / each body chunk of downloads. */
-  requestTimeoutMs: z
-    .number()
-    .int()
-    .min(100)
-    .max(10 * 60_000)
-    .default(60_000),
+  requestTimeoutMs: requestTimeoutMsField(),
   /** Tests only: send api/content/notify.dropboxapi.com requests to this base URL instead. */
   apiBaseUrl: z.url({ protocol: /^https?$/ }).optional(),
 });

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import type { ConnectorContext } from '../../core/contract.js';
 import { checkGoogleAuth, googleAuthShape, GoogleSession, type GoogleAuthConfig } from './auth.js';
 import { RATE_LIMIT_BASE_MS } from './rate-limit.js';
+import { requestTimeoutMsField } from '../shared/request-timeout.js';
 
 export interface GoogleClientOptions {
   auth: GoogleSession['client'];
@@ -23,12 +24,7 @@ export function googleConfigSchema<Shape extends z.ZodRawShape>(shape: Shape) {
       .object({
         ...googleAuthShape,
         /** Deadline for each metadata call; for streamed downloads, the wait for headers and for each next chunk. */
-        requestTimeoutMs: z
-          .number()
-          .int()
-          .min(100)
-          .max(10 * 60_000)
-          .default(60_000),
+        requestTimeoutMs: requestTimeoutMsField(),
         ...shape,
       })
       // The generic shape hides the credential fields from inference; they are googleAuthShape's.
