@@ -12,6 +12,13 @@ import { fitLine, noteTruncated, terminalWidth } from '../output.js';
 
 const STATUSES: readonly DocumentRow['status'][] = ['pending', 'fetched', 'failed', 'skipped', 'deleted'];
 
+/** A change-feed seq as given: kept as a decimal string, since seqs pass 2^53 where a number would round. */
+function feedCursor(value: string, flag: string): string {
+  const text = value.trim();
+  if (!/^\d+$/.test(text)) throw new CliError(`${flag} must be a whole number ≥ 0, got "${value}"`, EXIT.usage);
+  return BigInt(text).toString();
+}
+
 function wholeNumber(value: string, flag: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0) throw new CliError(`${flag} must be a whole number ≥ 0, got "${value}"`, EXIT.usage);
@@ -53,7 +60,7 @@ function printChanges(feed: Change[]): void {
 }
 
 /** `--follow`: prints batches as they commit until SIGINT/SIGTERM, then exits 0. */
-async function followFeed(flags: ChangesFlags, since: number, limit: number): Promise<void> {
+async function followFeed(flags: ChangesFlags, since: string, limit: number): Promise<void> {
   if (flags.consumer) checkedConsumer(flags.consumer);
   const stop = new AbortController();
   const onSignal = () => stop.abort();
@@ -128,12 +135,12 @@ export function registerStoreCommands(program: Command): void {
     .option('--follow', 'keep printing new changes as they commit, until interrupted')
     .option('--consumer <name>', 'a named cursor kept in Postgres: start where it stopped, advance it after printing')
     .action(async (flags: ChangesFlags) => {
-      const since = wholeNumber(flags.since, '--since');
+      const since = feedCursor(flags.since, '--since');
       const limit = wholeNumber(flags.limit, '--limit');
       if (flags.follow) return followFeed(flags, since, limit);
       if (limit === 0) return; // LIMIT 0 printed nothing; the store reader asks for at least one row
       const db = await database();
-      const from = flags.consumer ? await consumerPosition(db, checkedConsumer(flags.consumer), String(since)) : since;
+      const from = flags.consumer ? await consumerPosition(db, checkedConsumer(flags.consumer), since) : since;
       // One row past the limit tells whether the feed goes on, without counting the whole feed.
       const read = await readChanges(db, { since: from, connector: flags.connector, userId: flags.user, limit: limit + 1 });
       const feed = read.slice(0, limit);
