@@ -1,20 +1,15 @@
 // Many users at once for the `users` and `fairness` figures: one database, K users each with their
 // own generated Dropbox fake (own account, tokens and bodies), all syncUser workflows started
 // together on 1..n production worker processes; per-user completion times, RSS, CPU, lock waits.
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
+import { rmSync } from 'node:fs';
 import pLimit from 'p-limit';
-import { pino } from 'pino';
-import { createDatabase } from '../src/devstack/postgres.js';
 import type { Pool } from 'pg';
 import type { CredentialStore } from '../src/store/credentials.js';
-import { createEngine } from '../src/workers/engine.js';
 import { GeneratedDropboxAccount } from '../test/fakes/dropbox/corpus.js';
 import { FakeDropbox, type FakeRoute } from '../test/fakes/dropbox/server.js';
 import { sampleLockWaits, type LockWaits } from './lock-waits.js';
 import { cpuMeter, type CpuShares } from './proc-stats.js';
-import { BENCH_SECRET_KEY, type BenchServices } from './services.js';
+import { createBenchEngine, type BenchServices } from './services.js';
 import { seconds, startSync } from './sync.js';
 import { startWorkerProcess, type WorkerProcess, type WorkerTuning } from './worker-process.js';
 
@@ -45,19 +40,7 @@ export async function startUsersDeployment(
   workers: number,
   tuning: WorkerTuning,
 ): Promise<UsersDeployment> {
-  const suffix = `${name}_${Date.now().toString(36)}`;
-  const databaseUrl = await createDatabase(services.postgres.url, `bench_${suffix}`);
-  const blobDir = mkdtempSync(path.join(os.tmpdir(), 'docsync-bench-blobs-'));
-  const taskQueue = `bench-${suffix}`;
-  const engine = await createEngine({
-    databaseUrl,
-    address: services.temporal.address,
-    namespace: services.temporal.namespace,
-    taskQueue,
-    blobDir,
-    logger: pino({ level: 'silent' }),
-    secretKey: BENCH_SECRET_KEY,
-  });
+  const { databaseUrl, blobDir, taskQueue, engine } = await createBenchEngine(services, name);
   const started: WorkerProcess[] = [];
   const close = async () => {
     for (const worker of started) await worker.stop();

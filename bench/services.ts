@@ -76,7 +76,8 @@ export interface BenchEnv {
   close(): Promise<void>;
 }
 
-export async function createBenchEnv(services: BenchServices, name: string, corpus: CorpusOptions): Promise<BenchEnv> {
+/** A figure's own database, blob dir and task queue on the shared services, with an engine over them. */
+export async function createBenchEngine(services: BenchServices, name: string) {
   const suffix = `${name}_${Date.now().toString(36)}`;
   const databaseUrl = await createDatabase(services.postgres.url, `bench_${suffix}`);
   const blobDir = mkdtempSync(path.join(os.tmpdir(), 'docsync-bench-blobs-'));
@@ -90,6 +91,11 @@ export async function createBenchEnv(services: BenchServices, name: string, corp
     logger: pino({ level: 'silent' }),
     secretKey: BENCH_SECRET_KEY,
   });
+  return { databaseUrl, blobDir, taskQueue, engine };
+}
+
+export async function createBenchEnv(services: BenchServices, name: string, corpus: CorpusOptions): Promise<BenchEnv> {
+  const { databaseUrl, blobDir, taskQueue, engine } = await createBenchEngine(services, name);
   const { pool, credentials } = engine;
   const account = new GeneratedDropboxAccount(corpus);
   const fake = new FakeDropbox({ account });
