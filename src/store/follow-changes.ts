@@ -133,10 +133,7 @@ export class ChangeAnnouncer {
     if (this.timer) return;
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      this.sending = this.db
-        .query(`SELECT pg_notify('${CHANGES_CHANNEL}', '')`)
-        .then(() => undefined, this.onError)
-        .finally(() => (this.sending = undefined));
+      this.sending = this.notify().finally(() => (this.sending = undefined));
     }, this.intervalMs);
     this.timer.unref();
   }
@@ -146,8 +143,12 @@ export class ChangeAnnouncer {
     if (this.timer) {
       clearTimeout(this.timer);
       this.timer = undefined;
-      await this.db.query(`SELECT pg_notify('${CHANGES_CHANNEL}', '')`).catch(this.onError);
+      await this.notify();
     }
     await this.sending;
+  }
+
+  private notify(): Promise<void> {
+    return this.db.query(`SELECT pg_notify('${CHANGES_CHANNEL}', '')`).then(() => undefined, this.onError);
   }
 }
