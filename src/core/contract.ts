@@ -37,6 +37,44 @@ export interface MetadataPage {
   hasMore: boolean;
   /** The source invalidated the cursor: this page starts a full re-enumeration; sweep afterwards. */
   reset?: boolean;
+  /**
+   * The provider's id of the account this listing read (Dropbox account_id, Gmail emailAddress),
+   * when the connector learned it: the activity records account → user (store/push.ts) so a push
+   * notification naming the account reaches this user's sync.
+   */
+  sourceAccount?: string;
+}
+
+/** What a long poll for changes answered (Dropbox list_folder/longpoll). */
+export interface ChangeWait {
+  /** true: the source has changes after the milestone's cursor; list them now. */
+  changes: boolean;
+  /** The source asked not to poll again for this long (Dropbox `backoff`, in ms). */
+  backoffMs?: number;
+}
+
+/** What docsync asks a provider to push to (Drive changes.watch, Gmail users.watch). */
+export interface WatchRequest {
+  /** Unique channel id chosen by docsync (Drive: the channel `id`; Gmail: docsync's own name for the watch). */
+  channelId: string;
+  /** Drive: the channel token the provider echoes on each notification. Never logged. */
+  token: string;
+  /** Drive: the receiver's HTTPS URL for this source (`address`). */
+  address?: string;
+  /** Gmail: the Pub/Sub topic (`projects/<p>/topics/<t>`). */
+  topic?: string;
+  /** Requested lifetime; the provider may grant less (the answer's expiresAt is the truth). */
+  ttlMs: number;
+}
+
+/** A channel a provider accepted. */
+export interface WatchChannel {
+  channelId: string;
+  /** Drive: resourceId (needed by channels.stop); Gmail: the topic. */
+  resourceId?: string;
+  expiresAt: Date;
+  /** Gmail: the emailAddress watched (recorded as the source account of the user). */
+  sourceAccount?: string;
 }
 
 export interface DataResult {
@@ -122,4 +160,14 @@ export interface Connector<Config = unknown, M = Milestone> {
   ping?(ctx: ConnectorContext<Config>): Promise<void>;
   retrieveMetadata(ctx: ConnectorContext<Config>, milestone: M): Promise<MetadataPage>;
   retrieveData(ctx: ConnectorContext<Config>, doc: DocMetadata): Promise<DataResult>;
+  /**
+   * Optional long poll: resolves when the source has changes after `milestone`'s cursor, or after
+   * the provider's timeout with `changes: false`; honours `ctx.signal`. Needs no public endpoint
+   * (Dropbox list_folder/longpoll). The engine runs at most one per user, while the sync is idle.
+   */
+  waitForChanges?(ctx: ConnectorContext<Config>, milestone: M): Promise<ChangeWait>;
+  /** Optional push channel: asks the provider to notify the receiver of changes (Drive changes.watch, Gmail users.watch). */
+  watch?(ctx: ConnectorContext<Config>, request: WatchRequest): Promise<WatchChannel>;
+  /** Stops a channel `watch` created (Drive channels.stop, Gmail users.stop); a channel already gone is not an error. */
+  unwatch?(ctx: ConnectorContext<Config>, channel: WatchChannel): Promise<void>;
 }
