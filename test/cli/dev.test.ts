@@ -43,7 +43,7 @@ async function startDev(ports: { grpc: number; ui: number; metrics: number; core
   started.push(stack);
   // A test that fails before its Ctrl-C must not leave the stack (Temporal, Postgres, worker) running.
   stopAfterTest(() => killGroup(stack));
-  const up = eventually(async () => output.includes('"msg":"worker started"'), 90_000);
+  const up = eventually(async () => output.includes('"msg":"worker started"'));
   const died = exited.then((code) => Promise.reject(new Error(`exited with code ${code}`)));
   await Promise.race([up, died]).catch((err: Error) => {
     throw new Error(`docsync dev did not come up (${err.message}); its output:\n${output}`);
@@ -115,6 +115,6 @@ describe('docsync dev', () => {
 
     expect(await ctrlC(dev)).toBe(0);
     expect(dev.output()).toContain('"msg":"worker stopped"');
-    await eventually(async () => servicePids.every((pid) => !alive(pid)), 15_000);
+    await eventually(async () => servicePids.every((pid) => !alive(pid)), 60_000);
   });
 });

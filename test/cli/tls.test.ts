@@ -152,7 +152,7 @@ describe.skipIf(!NGINX)('Temporal behind TLS, mTLS and an API key (nginx found: 
     writeFileSync(file('nginx.conf'), nginxConf(ports, inject('temporalAddress')));
     nginx = spawn(NGINX!, ['-c', file('nginx.conf'), '-g', 'daemon off;'], { stdio: 'ignore' });
     // Ready once the mTLS listener answers a correctly authenticated CLI call.
-    await eventually(async () => (await docsync(['status'], { env: env(mtls()) })).code === 0, 30_000);
+    await eventually(async () => (await docsync(['status'], { env: env(mtls()) })).code === 0);
   }, 60_000);
   afterAll(() => {
     worker?.kill('SIGKILL');

@@ -55,7 +55,7 @@ describe('worker readiness', () => {
     let output = '';
     worker.stdout.on('data', (d) => (output += d));
     worker.stderr.on('data', (d) => (output += d));
-    await eventually(async () => output.includes('worker started'), 60_000);
+    await eventually(async () => output.includes('worker started'));
 
     const readiness = async (): Promise<Readiness> => {
       const res = await fetch(`http://127.0.0.1:${metricsPort}/readyz`);

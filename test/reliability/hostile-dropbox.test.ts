@@ -202,7 +202,7 @@ describe('hostile Dropbox inputs', () => {
       // Every download waits 5 s before it is answered: the file is deleted inside that window.
       f.inject('/2/files/download', { kind: 'slow', delayMs: 5000 }, { times: 2 });
     });
-    await eventually(async () => fake.count('/2/files/download') >= 1, 30_000, 20);
+    await eventually(async () => fake.count('/2/files/download') >= 1, 180_000, 20);
     fake.deleteFile('/V/goes.txt');
     const s = await settled((st) => st.counters.fetched === 1 && st.counters.deleted === 1);
     expect(s.counters.failed).toBe(0);
