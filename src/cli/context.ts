@@ -71,7 +71,7 @@ async function connected(): Promise<{ client: Client; connection: Connection }> 
   clientPromise ??= (async () => {
     let connection: Connection | undefined;
     try {
-      connection = await Connection.connect({ ...temporal.connect, connectTimeout: 5_000 });
+      connection = await Connection.connect({ ...temporal.connect, connectTimeout: 10_000 });
       // The first call proves the credentials: a TLS/API-key refusal surfaces here, not at connect.
       await connection.workflowService.getSystemInfo({});
       const codec = payloadCodecFromEnv();
