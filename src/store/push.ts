@@ -38,10 +38,10 @@ export async function registerSourceAccount(
 
 /** The users a provider account belongs to (none when the account is unknown). */
 export async function usersOfAccount(db: Queryable, connector: string, accountId: string): Promise<string[]> {
-  const { rows } = await db.query<{ user_id: string }>(
-    'SELECT user_id FROM source_accounts WHERE connector = $1 AND account_id = $2',
-    [connector, accountId],
-  );
+  const { rows } = await db.query<{ user_id: string }>('SELECT user_id FROM source_accounts WHERE connector = $1 AND account_id = $2', [
+    connector,
+    accountId,
+  ]);
   return rows.map((r) => r.user_id);
 }
 
@@ -123,10 +123,10 @@ export async function acceptMessageNumber(db: Queryable, channelId: string, mess
 
 /** Records a delivery id once: true the first time, false for a replay (Pub/Sub messageId, ...). */
 export async function firstDelivery(db: Queryable, source: string, deliveryId: string): Promise<boolean> {
-  const { rowCount } = await db.query(
-    'INSERT INTO push_deliveries (source, delivery_id) VALUES ($1, $2) ON CONFLICT DO NOTHING',
-    [source, deliveryId],
-  );
+  const { rowCount } = await db.query('INSERT INTO push_deliveries (source, delivery_id) VALUES ($1, $2) ON CONFLICT DO NOTHING', [
+    source,
+    deliveryId,
+  ]);
   return rowCount === 1;
 }
 
@@ -134,4 +134,19 @@ export async function firstDelivery(db: Queryable, source: string, deliveryId: s
 export async function pruneDeliveries(db: Queryable, before: Date): Promise<number> {
   const { rowCount } = await db.query('DELETE FROM push_deliveries WHERE received_at < $1', [before]);
   return rowCount ?? 0;
+}
+
+/**
+ * Records a delivery id unless the same id was accepted within the last `windowSeconds`: true when
+ * accepted (new, or last accepted longer ago), false for a repeat inside the window. For sources
+ * whose notifications carry no nonce (Dropbox), where only a time window can tell a replay apart.
+ */
+export async function deliveryOutsideWindow(db: Queryable, source: string, deliveryId: string, windowSeconds: number): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `INSERT INTO push_deliveries (source, delivery_id) VALUES ($1, $2)
+     ON CONFLICT (source, delivery_id) DO UPDATE SET received_at = now()
+       WHERE push_deliveries.received_at <= now() - make_interval(secs => $3)`,
+    [source, deliveryId, windowSeconds],
+  );
+  return rowCount === 1;
 }
