@@ -5,7 +5,14 @@
 import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startReceiver, type Receiver } from '../../src/webhooks/receiver.js';
-import { dropboxNotificationBody, replayDropboxWebhook, sendDropboxWebhook, verifyDropboxWebhookUri } from '../fakes/dropbox/webhooks.js';
+import {
+  deliverDropboxWebhook,
+  dropboxNotificationBody,
+  replayDropboxWebhook,
+  sendDropboxWebhook,
+  verifyDropboxWebhookUri,
+} from '../fakes/dropbox/webhooks.js';
+import { stopAfterTest } from '../support/cleanup.js';
 import { eventually, useHarness } from '../support/harness.js';
 import { APP_SECRET, documentText, idleDropboxUser, syncNowSignals, syncRuns, uniqueUser } from './dropbox-user.js';
 
@@ -107,6 +114,32 @@ describe('Dropbox webhooks through the receiver', () => {
     expect(await syncNowSignals(user.handle)).toBe(signalsBefore);
     expect(await syncRuns(h, user.userId)).toBe(runsBefore);
     expect(user.fake.requests).toHaveLength(0); // not one call at Dropbox
+  });
+
+  it("a genuine repeat inside the replay window is refused, then accepted on Dropbox's retry after the window", async () => {
+    const short = await startReceiver({
+      host: '127.0.0.1',
+      port: 0,
+      pool: h.pool,
+      client: h.client,
+      logger: pino({ level: 'silent' }),
+      env: { DOCSYNC_DROPBOX_APP_SECRET: APP_SECRET, DOCSYNC_DROPBOX_REPLAY_WINDOW_SECONDS: '10' },
+    });
+    stopAfterTest(() => short.close());
+    const user = await idleDropboxUser(h, 'fay');
+    const url = `${short.url}/dropbox`;
+    const first = await deliverDropboxWebhook(url, APP_SECRET, { accounts: [user.account] });
+    expect(first.statuses).toEqual([200]);
+    user.fake.addFile('/Docs/second-edit.txt', 'a second edit');
+    // The same account again: byte-identical to the first, so refused until the window has passed.
+    const repeat = await deliverDropboxWebhook(url, APP_SECRET, { accounts: [user.account] }, { firstRetryMs: 1_000 });
+    console.log('genuine repeat inside the window, attempts:', repeat.statuses);
+    expect(repeat.delivered).toBe(true);
+    expect(repeat.statuses[0]).toBe(409);
+    expect(repeat.statuses.slice(0, -1).every((s) => s === 409)).toBe(true);
+    await eventually(async () => (await documentText(h, user.userId, '/Docs/second-edit.txt')) === 'a second edit');
+    await short.notifier.idle();
+    expect(await syncNowSignals(user.handle)).toBe(2);
   });
 
   it('folds a burst of 100 signed notifications into at most two syncNow signals', async () => {
