@@ -38,10 +38,10 @@ export async function registerSourceAccount(
 
 /** The users a provider account belongs to (none when the account is unknown). */
 export async function usersOfAccount(db: Queryable, connector: string, accountId: string): Promise<string[]> {
-  const { rows } = await db.query<{ user_id: string }>('SELECT user_id FROM source_accounts WHERE connector = $1 AND account_id = $2', [
-    connector,
-    accountId,
-  ]);
+  const { rows } = await db.query<{ user_id: string }>(
+    'SELECT user_id FROM source_accounts WHERE connector = $1 AND account_id = $2',
+    [connector, accountId],
+  );
   return rows.map((r) => r.user_id);
 }
 
@@ -123,10 +123,10 @@ export async function acceptMessageNumber(db: Queryable, channelId: string, mess
 
 /** Records a delivery id once: true the first time, false for a replay (Pub/Sub messageId, ...). */
 export async function firstDelivery(db: Queryable, source: string, deliveryId: string): Promise<boolean> {
-  const { rowCount } = await db.query('INSERT INTO push_deliveries (source, delivery_id) VALUES ($1, $2) ON CONFLICT DO NOTHING', [
-    source,
-    deliveryId,
-  ]);
+  const { rowCount } = await db.query(
+    'INSERT INTO push_deliveries (source, delivery_id) VALUES ($1, $2) ON CONFLICT DO NOTHING',
+    [source, deliveryId],
+  );
   return rowCount === 1;
 }
 
