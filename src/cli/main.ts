@@ -11,6 +11,7 @@ import { registerStatusCommand } from './commands/status.js';
 import { registerStoreCommands } from './commands/store.js';
 import { registerRetryCommand } from './commands/retry.js';
 import { registerSyncCommands } from './commands/sync.js';
+import { registerWebhooksCommand } from './commands/webhooks.js';
 import { CliError, closeAll, EXIT, loadDevEnv } from './context.js';
 import { exitQuietlyOnClosedPipe, packageVersion } from './output.js';
 
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   registerNewConnectorCommand(program);
   registerScheduleCommands(program);
   registerCodecServerCommand(program);
+  registerWebhooksCommand(program);
   registerSetupCommand(program);
   return program;
 }

@@ -135,3 +135,18 @@ export async function pruneDeliveries(db: Queryable, before: Date): Promise<numb
   const { rowCount } = await db.query('DELETE FROM push_deliveries WHERE received_at < $1', [before]);
   return rowCount ?? 0;
 }
+
+/**
+ * Records a delivery id unless the same id was accepted within the last `windowSeconds`: true when
+ * accepted (new, or last accepted longer ago), false for a repeat inside the window. For sources
+ * whose notifications carry no nonce (Dropbox), where only a time window can tell a replay apart.
+ */
+export async function deliveryOutsideWindow(db: Queryable, source: string, deliveryId: string, windowSeconds: number): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `INSERT INTO push_deliveries (source, delivery_id) VALUES ($1, $2)
+     ON CONFLICT (source, delivery_id) DO UPDATE SET received_at = now()
+       WHERE push_deliveries.received_at <= now() - make_interval(secs => $3)`,
+    [source, deliveryId, windowSeconds],
+  );
+  return rowCount === 1;
+}

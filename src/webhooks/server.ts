@@ -63,20 +63,26 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
   const { routes, waker, logger } = options;
   const defaultLimit = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const server = createServer((req, res) => {
+    // One log line per refusal, with the route's fixed reason: never the body, headers or query.
+    const answer = (outcome: WebhookOutcome, route?: string): void => {
+      send(res, outcome);
+      const { status, body } = outcome.response;
+      if (status >= 400) logger.info({ route, status, reason: status < 500 ? body?.trim() : undefined }, 'webhook refused');
+    };
     void (async () => {
       const url = new URL(req.url ?? '/', 'http://receiver');
       if (url.pathname === '/healthz') return send(res, { response: { status: 200, body: 'ok\n' } });
       const match = routeFor(routes, url.pathname);
-      if (!match) return send(res, refuse(404, 'no such endpoint'));
+      if (!match) return answer(refuse(404, 'no such endpoint'));
       let body: Buffer;
       try {
         body = await readBody(req, match.route.maxBodyBytes ?? defaultLimit);
       } catch (err) {
         if (err instanceof BodyTooLarge) {
           res.setHeader('connection', 'close');
-          return send(res, refuse(413, 'body too large'));
+          return answer(refuse(413, 'body too large'), match.route.prefix);
         }
-        return send(res, refuse(400, 'unreadable body'));
+        return answer(refuse(400, 'unreadable body'), match.route.prefix);
       }
       const request: WebhookRequest = {
         method: req.method ?? 'GET',
@@ -92,8 +98,7 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
         logger.error({ route: match.route.prefix, err: (err as Error).message }, 'webhook route failed');
         return send(res, { response: { status: 500 } });
       }
-      send(res, outcome);
-      if (outcome.response.status >= 400) logger.info({ route: match.route.prefix, status: outcome.response.status }, 'webhook refused');
+      answer(outcome, match.route.prefix);
       for (const target of outcome.wake ?? []) waker.wake(target);
     })();
   });

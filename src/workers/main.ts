@@ -5,6 +5,7 @@ import { createEngine } from './engine.js';
 import { engineOptionsFromEnv, readWorkerEnv } from './env.js';
 import { createMetrics, startHealthServer } from './metrics.js';
 import { missingSearchAttributes, missingSearchAttributesMessage } from './search-attributes.js';
+import { receiverListen, startReceiver } from '../webhooks/receiver.js';
 
 export async function runWorker(environment: NodeJS.ProcessEnv = process.env): Promise<void> {
   const env = readWorkerEnv(environment);
@@ -36,8 +37,13 @@ export async function runWorker(environment: NodeJS.ProcessEnv = process.env): P
           })
         : undefined;
     if (health) logger.info({ url: `${health.url}/metrics` }, 'metrics and health endpoints listening');
+    // DOCSYNC_WEBHOOKS_PORT set: this worker also runs the webhook receiver (else `docsync webhooks` does).
+    const webhooks = environment.DOCSYNC_WEBHOOKS_PORT
+      ? await startReceiver({ ...receiverListen(environment), pool: engine.pool, client: engine.client, logger, env: environment })
+      : undefined;
+    if (webhooks) logger.info({ url: webhooks.url, routes: webhooks.routes }, 'webhook receiver listening');
     logger.info({ address: env.TEMPORAL_ADDRESS, namespace: env.TEMPORAL_NAMESPACE, taskQueue: env.DOCSYNC_TASK_QUEUE }, 'worker started');
-    await done.finally(() => health?.close()); // resolves after SIGINT/SIGTERM once in-flight tasks drained
+    await done.finally(() => Promise.all([health?.close(), webhooks?.close()])); // resolves after SIGINT/SIGTERM once in-flight tasks drained
   } finally {
     await engine.close();
     logger.info('worker stopped');

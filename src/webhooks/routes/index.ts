@@ -1,11 +1,14 @@
-// The receiver's routes, one per source; each file verifies its provider's notifications.
+// The receiver's routes, one per source; each file verifies its provider's notifications and is
+// mounted only when its settings are present in the environment.
+import type { Pool } from 'pg';
 import type { WebhookRoute } from '../route.js';
+import { dropboxRoutesFromEnv } from './dropbox.js';
 
 export interface RouteDeps {
-  // Filled in by the routes: pool, secrets, logger (see each route).
-  [key: string]: unknown;
+  pool: Pool;
+  env: NodeJS.ProcessEnv;
 }
 
-export function webhookRoutes(_deps: RouteDeps): WebhookRoute[] {
-  return [];
+export function webhookRoutes(deps: RouteDeps): WebhookRoute[] {
+  return [...dropboxRoutesFromEnv(deps.pool, deps.env)];
 }
