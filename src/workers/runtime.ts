@@ -46,7 +46,8 @@ function serializeError(err: Error & { type?: unknown; cause?: unknown }, depth 
 function toFields(meta: LogMetadata | undefined): Record<string, unknown> {
   const fields: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(meta ?? {})) {
-    if (value instanceof Error) fields[key === 'error' ? 'err' : key] = serializeError(value);
+    // Not under pino's `err` key: its serializer would add the stack back.
+    if (value instanceof Error) fields[key] = serializeError(value);
     else fields[key] = typeof value === 'bigint' ? value.toString() : value;
   }
   return fields;
