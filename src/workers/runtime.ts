@@ -54,7 +54,7 @@ function toFields(meta: LogMetadata | undefined): Record<string, unknown> {
 }
 
 /** The SDK's Logger interface written through pino. */
-export function sdkLoggerFor(pino: PinoLogger): SdkLogger {
+function sdkLoggerFor(pino: PinoLogger): SdkLogger {
   const log = (level: LogLevel, message: string, meta?: LogMetadata): void => {
     const fields = toFields(meta);
     // An activity failing with an expected, handled outcome is not a warning for whoever reads the logs.
