@@ -18,6 +18,15 @@ interface Tracked {
 
 const tracked = new Map<number, Tracked>();
 let exitHandlersInstalled = false;
+let signalsLeftToCaller = false;
+
+/**
+ * The caller handles SIGINT/SIGTERM/SIGHUP itself (`docsync dev`: a running worker drains before the
+ * services it talks to stop); the exit handler still stops every tracked process when Node exits.
+ */
+export function leaveSignalsToCaller(): void {
+  signalsLeftToCaller = true;
+}
 
 // Synchronous sleep: exit handlers cannot await.
 function sleepSync(ms: number): void {
@@ -70,6 +79,7 @@ function installExitHandlers(): void {
   process.prependListener('exit', cleanupAllSync);
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     const onSignal = (): void => {
+      if (signalsLeftToCaller) return;
       cleanupAllSync();
       // Adding a listener disables Node's default "die on signal"; restore it unless someone else handles it.
       if (process.listenerCount(sig) === 1) {

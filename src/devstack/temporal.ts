@@ -6,7 +6,7 @@ import http2 from 'node:http2';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { findTool } from './binaries.js';
-import { freePort, isPortClash, startOnFreePorts } from './ports.js';
+import { freePort, holdsSocket, isPortClash, listeningInodes, startOnFreePorts } from './ports.js';
 import { exited, logTail, makeTempDir, sleep, superviseServer } from './process.js';
 
 /** Search attributes the Docsync workflows use; registered when the dev server starts. */
@@ -74,27 +74,9 @@ function speaksHttp2(address: string, timeoutMs: number): Promise<boolean> {
  * freePort() is racy, so a dev server started by someone else may answer on "our" port.
  */
 function ownsListener(pid: number, port: number): boolean | undefined {
-  let inodes: Set<string>;
-  try {
-    const hexPort = port.toString(16).toUpperCase().padStart(4, '0');
-    inodes = new Set(
-      ['/proc/net/tcp', '/proc/net/tcp6']
-        .flatMap((f) => (fs.existsSync(f) ? fs.readFileSync(f, 'utf8').split('\n').slice(1) : []))
-        .map((line) => line.trim().split(/\s+/))
-        // fields: sl local_address rem_address st ... inode; st 0A = LISTEN
-        .filter((f) => f.length > 9 && f[1].endsWith(`:${hexPort}`) && f[3] === '0A')
-        .map((f) => f[9]),
-    );
-    if (inodes.size === 0) return false;
-    for (const fd of fs.readdirSync(`/proc/${pid}/fd`)) {
-      const target = fs.readlinkSync(`/proc/${pid}/fd/${fd}`, { encoding: 'utf8' });
-      const inode = /^socket:\[(\d+)\]$/.exec(target)?.[1];
-      if (inode && inodes.has(inode)) return true;
-    }
-    return false;
-  } catch {
-    return undefined; // no /proc, or the process is gone
-  }
+  const inodes = listeningInodes(port);
+  if (!inodes) return undefined;
+  return inodes.size === 0 ? false : holdsSocket(pid, inodes);
 }
 
 async function waitForTemporal(
@@ -196,7 +178,9 @@ export async function startTemporal(opts: StartTemporalOptions = {}): Promise<Te
     abort: { signal: 'SIGKILL', graceMs: 1000 },
     waitReady: (child, spawnState) => waitForTemporal(ports.port, namespace, child, spawnState, logFile),
   });
-  await startOnFreePorts(pickPorts, server.start, { logFile, tmpDir });
+  // Ports the caller fixed clash again on a second try: fail at once with the reason.
+  const fixed = opts.port !== undefined || (opts.ui === true && opts.uiPort !== undefined);
+  await startOnFreePorts(pickPorts, server.start, { logFile, tmpDir }, fixed ? 1 : 3);
   return {
     address: `127.0.0.1:${ports.port}`,
     namespace,

@@ -4,14 +4,23 @@ import { pino } from 'pino';
 import { createEngine } from './engine.js';
 import { engineOptionsFromEnv, readWorkerEnv } from './env.js';
 import { createMetrics, startHealthServer } from './metrics.js';
+import { installRuntimeOnce } from './runtime.js';
 import { missingSearchAttributes, missingSearchAttributesMessage } from './search-attributes.js';
 import { receiverListen, startReceiver } from '../webhooks/receiver.js';
 
-export async function runWorker(environment: NodeJS.ProcessEnv = process.env): Promise<void> {
+export interface RunWorkerHooks {
+  /** Called once the worker polls (`docsync dev`: from then on a signal drains instead of aborting). */
+  onStarted?(): void;
+}
+
+export async function runWorker(environment: NodeJS.ProcessEnv = process.env, hooks: RunWorkerHooks = {}): Promise<void> {
   const env = readWorkerEnv(environment);
   const logger = pino({ level: env.LOG_LEVEL, base: { service: 'docsync-worker' } });
   const metrics = createMetrics();
-  const engine = await createEngine(engineOptionsFromEnv(env, environment, { logger, metrics }));
+  const options = engineOptionsFromEnv(env, environment, { logger, metrics });
+  // Before the engine installs a default runtime: the SDK's and core's logs become pino lines too.
+  installRuntimeOnce(options.runtime?.logLevel, options.runtime?.prometheusBindAddress, logger);
+  const engine = await createEngine(options);
   if (engine.applied.length) logger.info({ applied: engine.applied }, 'migrations applied');
   // Syncs with search attributes would fail their workflow tasks on such a namespace: say how to fix it.
   const missing = await missingSearchAttributes(engine.client.connection, env.TEMPORAL_NAMESPACE).catch(() => []);
@@ -43,6 +52,7 @@ export async function runWorker(environment: NodeJS.ProcessEnv = process.env): P
       : undefined;
     if (webhooks) logger.info({ url: webhooks.url, routes: webhooks.routes }, 'webhook receiver listening');
     logger.info({ address: env.TEMPORAL_ADDRESS, namespace: env.TEMPORAL_NAMESPACE, taskQueue: env.DOCSYNC_TASK_QUEUE }, 'worker started');
+    hooks.onStarted?.();
     await done.finally(() => Promise.all([health?.close(), webhooks?.close()])); // resolves after SIGINT/SIGTERM once in-flight tasks drained
   } finally {
     await engine.close();

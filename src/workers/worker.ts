@@ -5,11 +5,12 @@ import { fileURLToPath } from 'node:url';
 import type { PayloadCodec } from '@temporalio/common';
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
-import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { bundleWorkflowCode, type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities/index.js';
 import { BlobStore } from '../store/blobs.js';
 import type { CredentialStore } from '../store/credentials.js';
 import { activityDurationInterceptor } from './metrics.js';
+import { demotedLogger, runtimeLogger } from './runtime.js';
 
 export interface DocsyncWorkerOptions {
   connection: NativeConnection;
@@ -44,6 +45,11 @@ export function workflowsPath(): string {
   return existsSync(ts) ? ts : fileURLToPath(new URL('../workflows/index.js', import.meta.url));
 }
 
+/** Bundles the workflows with webpack's ~20-line report at DEBUG: shown only with LOG_LEVEL=debug. */
+async function quietBundle(): Promise<NonNullable<WorkerOptions['workflowBundle']>> {
+  return bundleWorkflowCode({ workflowsPath: workflowsPath(), logger: demotedLogger(runtimeLogger()) });
+}
+
 export async function createDocsyncWorker(options: DocsyncWorkerOptions): Promise<Worker> {
   const blobs = options.blobs ?? new BlobStore(options.blobDir);
   // Temp files of a worker that crashed mid-download are never renamed into the store: sweep the old ones.
@@ -64,7 +70,7 @@ export async function createDocsyncWorker(options: DocsyncWorkerOptions): Promis
     taskQueue: options.taskQueue,
     activities,
     ...(options.metrics ? { interceptors: { activity: [activityDurationInterceptor(options.metrics)] } } : {}),
-    ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: workflowsPath() }),
+    workflowBundle: options.workflowBundle ?? (await quietBundle()),
     maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions ?? 20,
     maxConcurrentWorkflowTaskExecutions: options.maxConcurrentWorkflowTaskExecutions ?? 40,
     ...(options.maxCachedWorkflows ? { maxCachedWorkflows: options.maxCachedWorkflows } : {}),
