@@ -1,8 +1,10 @@
 // How a caught-up syncUser waits for its next cycle: until the interval, a signal (syncNow, pause,
 // cancel), and, for connectors that can long-poll (waitForChanges, behind 'idle-longpoll'), until
 // the source says it has changes. The poll runs in its own cancellation scope beside the interval
-// timer, one at a time, re-armed after each `changes: false` (after `backoffMs` as a durable timer).
+// timer, one at a time per user, re-armed after each `changes: false` (after `backoffMs` as a durable
+// timer); a crashed worker's poll times out on its heartbeat and is retried (re-armed) by the server.
 import {
+  ActivityCancellationType,
   CancellationScope,
   condition,
   isCancellation,
@@ -27,6 +29,8 @@ import type { CarriedState, ConnectorRef, SyncOptions } from './types.js';
 const WAIT_FOR_CHANGES_OPTIONS: ActivityOptions = {
   startToCloseTimeout: '12 minutes',
   heartbeatTimeout: '10 seconds',
+  // The activity promise settles once the worker closed the request: IdleWait opens no second poll before.
+  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
   retry: { ...METADATA_ACTIVITY_OPTIONS.retry, maximumAttempts: 5 },
 };
 
@@ -50,73 +54,90 @@ export interface IdleWaitContext {
   ref: ConnectorRef;
 }
 
-/** Why a long poll stopped on its own: changes to list, no history left for a round, or it cannot poll. */
-type PollEnd = 'changes' | 'history-full' | 'unsupported';
+/** Why a long poll stopped on its own: changes to list, no history left for a round, it cannot poll, or a signal came first. */
+type PollEnd = 'changes' | 'history-full' | 'unsupported' | 'woken';
 
-/**
- * Waits for the next cycle (interval, syncNow, pause, cancel, or a poll's `changes: true`).
- * 'history-full': long polls filled this run's history budget; the caller continues as new.
- */
-export async function idleUntilNextSync(ctx: IdleWaitContext): Promise<'history-full' | undefined> {
-  const { opts, state, requests, downloads, status } = ctx;
-  if (downloads.count > 0) status.setPhase('fetching', `${downloads.count} documents in flight`);
-  if (opts.once) {
-    await condition(() => downloads.count === 0 || requests.cancel);
-    return undefined;
+/** One per syncUser run: remembers the last poll so a new one never opens before it is closed. */
+export class IdleWait {
+  private lastPoll: Promise<void> | undefined;
+  /** Workflow time before which no poll may be sent (the source's backoff, a failed poll's pause). */
+  private notBefore = 0;
+
+  constructor(private readonly ctx: IdleWaitContext) {}
+
+  /** Resolves once no poll of this run is open (before continue-as-new: the next run polls afresh). */
+  async closed(): Promise<void> {
+    await this.lastPoll;
   }
-  const wakeAt = new Date(Date.now() + opts.syncIntervalSeconds * 1000);
-  const caughtUp = () => status.setPhase('idle', 'caught up: waiting for the next sync', wakeAt);
-  if (downloads.count === 0) caughtUp();
-  const woken = () => state.syncRequested || requests.cancel || state.paused;
-  // Runs recorded before 'idle-longpoll' never polled; a sync that does not ask for it never marks the patch.
-  const poll = opts.longpoll && state.canWaitForChanges === true && patched('idle-longpoll');
-  let ended: PollEnd | undefined;
-  const scope = new CancellationScope();
-  const polling = poll
-    ? scope
-        .run(() => pollUntilChanges(ctx, woken))
+
+  /**
+   * Waits for the next cycle (interval, syncNow, pause, cancel, or a poll's `changes: true`).
+   * 'history-full': long polls filled this run's history budget; the caller continues as new.
+   */
+  async untilNextSync(): Promise<'history-full' | undefined> {
+    const { opts, state, requests, downloads, status } = this.ctx;
+    if (downloads.count > 0) status.setPhase('fetching', `${downloads.count} documents in flight`);
+    if (opts.once) {
+      await condition(() => downloads.count === 0 || requests.cancel);
+      return undefined;
+    }
+    const wakeAt = new Date(Date.now() + opts.syncIntervalSeconds * 1000);
+    const caughtUp = () => status.setPhase('idle', 'caught up: waiting for the next sync', wakeAt);
+    if (downloads.count === 0) caughtUp();
+    const woken = () => state.syncRequested || requests.cancel || state.paused;
+    // Runs recorded before 'idle-longpoll' never polled; a sync that does not ask for it never marks the patch.
+    const poll = opts.longpoll && state.canWaitForChanges === true && patched('idle-longpoll');
+    let ended: PollEnd | undefined;
+    const scope = new CancellationScope();
+    if (poll) {
+      const previous = this.lastPoll;
+      this.lastPoll = scope
+        .run(async () => {
+          // The poll cancelled at the end of the last wait may still be closing (its cancellation
+          // reaches the worker with a heartbeat): one poll per user at a time.
+          await previous;
+          return this.pollUntilChanges(woken);
+        })
         .then(
           (end) => void (ended = end),
-          (err: unknown) => {
-            if (!isCancellation(err)) throw err;
-          },
-        )
-    : undefined;
-  await condition(
-    () => {
-      if (downloads.count === 0 && status.phase === 'fetching') caughtUp();
-      return woken() || ended === 'changes' || ended === 'history-full';
-    },
-    Math.max(wakeAt.getTime() - Date.now(), 1),
-  );
-  if (polling) {
-    // The interval, a signal or a pause ended the wait: the open poll (or its backoff timer) goes.
-    scope.cancel();
-    await polling;
-  }
-  state.syncRequested = false;
-  return ended === 'history-full' ? 'history-full' : undefined;
-}
-
-/** Long polls back to back with the current milestone until the source reports changes. */
-async function pollUntilChanges(ctx: IdleWaitContext, woken: () => boolean): Promise<PollEnd> {
-  const { opts, state, ref } = ctx;
-  for (;;) {
-    const info = workflowInfo();
-    if (info.continueAsNewSuggested || info.historyLength + MAX_EVENTS_PER_POLL_ROUND >= opts.maxHistoryEvents) return 'history-full';
-    if (woken()) return 'changes'; // a signal arrived in this task: the condition ends the wait anyway
-    let pauseMs: number | undefined;
-    try {
-      const answer = await waitForChanges({ ...ref, milestone: state.milestone });
-      if (answer.changes) return 'changes';
-      pauseMs = answer.backoffMs;
-    } catch (err) {
-      if (isCancellation(err)) throw err;
-      const failure = classifyFailure(err);
-      if (failure.kind === 'config') return 'unsupported'; // the interval still applies
-      pauseMs = failure.kind === 'rate-limit' ? Math.max(failure.retryAt.getTime() - Date.now(), 1_000) : FAILED_POLL_PAUSE_MS;
+          // Cancelled (or failed in a way the loop does not know): the interval still applies.
+          () => undefined,
+        );
     }
-    // Dropbox: "backoff for at least this many seconds before calling list_folder/longpoll again".
-    if (pauseMs) await sleep(pauseMs);
+    await condition(
+      () => {
+        if (downloads.count === 0 && status.phase === 'fetching') caughtUp();
+        return woken() || ended === 'changes' || ended === 'history-full';
+      },
+      Math.max(wakeAt.getTime() - Date.now(), 1),
+    );
+    // The interval, a signal or a pause ended the wait: cancel the open poll (or its backoff timer)
+    // without waiting for the worker to confirm, so the next cycle starts now.
+    if (poll) scope.cancel();
+    state.syncRequested = false;
+    return ended === 'history-full' ? 'history-full' : undefined;
+  }
+
+  /** Long polls back to back with the current milestone until the source reports changes. */
+  private async pollUntilChanges(woken: () => boolean): Promise<PollEnd> {
+    const { opts, state, ref } = this.ctx;
+    for (;;) {
+      // Dropbox: "backoff for at least this many seconds before calling list_folder/longpoll again",
+      // also after an answer with changes (the wait then spans the cycle in between).
+      if (this.notBefore > Date.now()) await sleep(this.notBefore - Date.now());
+      const info = workflowInfo();
+      if (info.continueAsNewSuggested || info.historyLength + MAX_EVENTS_PER_POLL_ROUND >= opts.maxHistoryEvents) return 'history-full';
+      if (woken()) return 'woken'; // a signal arrived in this task: the wait ends without a poll
+      try {
+        const answer = await waitForChanges({ ...ref, milestone: state.milestone });
+        if (answer.backoffMs) this.notBefore = Date.now() + answer.backoffMs;
+        if (answer.changes) return 'changes';
+      } catch (err) {
+        if (isCancellation(err)) throw err;
+        const failure = classifyFailure(err);
+        if (failure.kind === 'config') return 'unsupported'; // the interval still applies
+        this.notBefore = failure.kind === 'rate-limit' ? failure.retryAt.getTime() : Date.now() + FAILED_POLL_PAUSE_MS;
+      }
+    }
   }
 }

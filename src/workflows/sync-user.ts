@@ -34,7 +34,7 @@ import { DownloadWindow } from './download-window.js';
 import { endingWith } from './closing.js';
 import { classifyFailure } from './failures.js';
 import { HistoryBudget } from './history-budget.js';
-import { idleUntilNextSync } from './idle-wait.js';
+import { IdleWait } from './idle-wait.js';
 import { PageFetches } from './page-fetches.js';
 import { retrieveDoc } from './retrieve-doc.js';
 import { SyncStatusBoard } from './status.js';
@@ -99,6 +99,7 @@ export async function syncUser(input: SyncUserInput): Promise<SyncUserResult> {
   const pages = new PageFetches();
   const lanes = new BatchLanes(Math.max(1, opts.batchLanes));
   const ref = { connector: input.connector, userId: input.userId, credentialRef: input.credentialRef, config: input.config, workflowId };
+  const idle = new IdleWait({ opts, state, requests, downloads, status, ref });
 
   const countOutcome = (outcome: DocOutcome, n = 1) => void (state.counters[outcome === 'superseded' ? 'unchanged' : outcome] += n);
   const onDocDone = (done: DocDone) => void (downloads.finished(done.childId) && countOutcome(done.outcome));
@@ -273,11 +274,12 @@ export async function syncUser(input: SyncUserInput): Promise<SyncUserResult> {
         if (pages.unsettled) await pages.settled(0); // the sync run's counters include every document of its last page
         finishSyncRun(state);
         // Long polls re-armed for days fill the history too: they end the wait to continue as new.
-        historyFull = (await idleUntilNextSync({ opts, state, requests, downloads, status, ref })) === 'history-full';
+        historyFull = (await idle.untilNextSync()) === 'history-full';
         if (opts.once) break;
       }
       if ((historyFull || budget.exhausted(downloads.count, pages.count)) && !requests.cancel) {
         if (pages.unsettled) await pages.settled(0); // children left by those pages are carried as in flight
+        await idle.closed();
         await condition(allHandlersFinished);
         return continueAsNew<typeof syncUser>({
           ...input,
@@ -287,6 +289,7 @@ export async function syncUser(input: SyncUserInput): Promise<SyncUserResult> {
       if (overlap) await pages.settled(PAGES_FETCHING - 1);
     }
     if (pages.unsettled) await pages.settled(0);
+    await idle.closed(); // a cancelled sync ends with its poll closed, not abandoned open
     status.setPhase(requests.cancel ? 'cancelled' : 'idle', requests.cancel ? 'cancelled by signal' : 'one-off sync finished');
     await condition(allHandlersFinished);
     return { counters: state.counters, phase: status.phase };
