@@ -205,3 +205,41 @@ async function eventsPerRound(sync: WorkflowHandle): Promise<number> {
   const tail = ids.slice(-3);
   return (tail[2] - tail[0]) / 2;
 }
+
+describe('dropbox longpoll when its worker goes away', () => {
+  const h = useHarness('q1_longpoll_crash');
+
+  it('a worker stopped mid-poll: the poll is re-armed on the next worker, and an edit still arrives', async () => {
+    const first = await h.startWorker();
+    const fake = new FakeDropbox();
+    const { url } = await fake.start();
+    stopAfterTest(() => fake.stop());
+    fake.addFile('/Docs/a.txt', 'a');
+    const credentialRef = await h.credentials.save('dropbox', 'q1-lp-crash', {
+      appKey: fake.appKey,
+      appSecret: fake.appSecret,
+      refreshToken: fake.refreshToken,
+    });
+    const sync = await h.startSync({
+      connector: 'dropbox',
+      userId: 'q1-lp-crash',
+      credentialRef,
+      config: { apiBaseUrl: url },
+      options: { syncIntervalSeconds: 3600, longpoll: true },
+    });
+    stopAfterTest(() => signalSync(sync, 'cancel').catch(() => undefined));
+    await eventually(async () => fake.longpoll.open.length === 1, 90_000);
+    const lost = fake.longpoll.open[0];
+    await first.stop();
+    await h.startWorker();
+    // A new poll with the same cursor: the server retried the activity after the first worker left.
+    const rearmed = await eventually(async () => fake.longpoll.open.find((p) => p !== lost), 90_000);
+    expect(rearmed.cursor).toBe(lost.cursor);
+    expect(lost.closedAt ?? lost.answeredAt).toBeDefined();
+    fake.addFile('/Docs/after-crash.txt', 'written after the worker went away');
+    await eventually(async () => {
+      const docs = [...(await documents(h.pool, 'dropbox', 'q1-lp-crash')).values()];
+      return docs.some((d) => d.text?.includes('written after the worker went away'));
+    }, 90_000);
+  });
+});
