@@ -6,6 +6,7 @@ import type { CredentialStore } from '../store/credentials.js';
 import { inTransaction } from '../store/db.js';
 import { applyMetadataPage, sweep } from '../store/documents.js';
 import { takeDueRetries } from '../store/parked.js';
+import { registerSourceAccount } from '../store/push.js';
 import { recordPage } from '../store/sync-runs.js';
 import type { RetrieveMetadataInput, RetrieveMetadataResult } from '../workflows/types.js';
 import { prepareConnector, withHeartbeats } from './connector-context.js';
@@ -41,6 +42,8 @@ export function createRetrieveMetadata(
               sweepId,
             });
             const swept = !page.hasMore && sweepId ? await sweep(client, key, sweepId) : 0;
+            // The push receiver maps a notification's account (Dropbox webhooks) to this user.
+            if (page.sourceAccount) await registerSourceAccount(client, { ...key, accountId: page.sourceAccount });
             await recordPage(client, {
               runId: input.syncRunId,
               ...key,
@@ -74,7 +77,8 @@ export function createRetrieveMetadata(
             'metadata page stored',
           );
           const { retried: _retried, ...refs } = written;
-          return { ...refs, milestone: page.milestone, hasMore: page.hasMore, reset: Boolean(page.reset) };
+          const longpoll = typeof connector.waitForChanges === 'function' ? { canWaitForChanges: true } : {};
+          return { ...refs, milestone: page.milestone, hasMore: page.hasMore, reset: Boolean(page.reset), ...longpoll };
         }),
       observeRateLimit(input.connector, 'listing'),
     );

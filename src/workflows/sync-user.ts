@@ -34,6 +34,7 @@ import { DownloadWindow } from './download-window.js';
 import { endingWith } from './closing.js';
 import { classifyFailure } from './failures.js';
 import { HistoryBudget } from './history-budget.js';
+import { IdleWait } from './idle-wait.js';
 import { PageFetches } from './page-fetches.js';
 import { retrieveDoc } from './retrieve-doc.js';
 import { SyncStatusBoard } from './status.js';
@@ -63,6 +64,7 @@ const DEFAULTS: Required<SyncOptions> = {
   docMaxAttempts: 5,
   searchAttributes: true,
   batchLanes: 4,
+  longpoll: false,
 };
 
 /**
@@ -97,6 +99,7 @@ export async function syncUser(input: SyncUserInput): Promise<SyncUserResult> {
   const pages = new PageFetches();
   const lanes = new BatchLanes(Math.max(1, opts.batchLanes));
   const ref = { connector: input.connector, userId: input.userId, credentialRef: input.credentialRef, config: input.config, workflowId };
+  const idle = new IdleWait({ opts, state, requests, downloads, status, ref });
 
   const countOutcome = (outcome: DocOutcome, n = 1) => void (state.counters[outcome === 'superseded' ? 'unchanged' : outcome] += n);
   const onDocDone = (done: DocDone) => void (downloads.finished(done.childId) && countOutcome(done.outcome));
@@ -236,25 +239,6 @@ export async function syncUser(input: SyncUserInput): Promise<SyncUserResult> {
     }
   }
 
-  async function idleUntilNextSync(): Promise<void> {
-    if (downloads.count > 0) status.setPhase('fetching', `${downloads.count} documents in flight`);
-    if (opts.once) {
-      await condition(() => downloads.count === 0 || requests.cancel);
-      return;
-    }
-    const wakeAt = new Date(Date.now() + opts.syncIntervalSeconds * 1000);
-    const caughtUp = () => status.setPhase('idle', 'caught up: waiting for the next sync', wakeAt);
-    if (downloads.count === 0) caughtUp();
-    await condition(
-      () => {
-        if (downloads.count === 0 && status.phase === 'fetching') caughtUp();
-        return state.syncRequested || requests.cancel || state.paused;
-      },
-      Math.max(wakeAt.getTime() - Date.now(), 1),
-    );
-    state.syncRequested = false;
-  }
-
   try {
     return await syncLoop();
   } catch (err) {
@@ -262,6 +246,7 @@ export async function syncUser(input: SyncUserInput): Promise<SyncUserResult> {
   }
 
   async function syncLoop(): Promise<SyncUserResult> {
+    let historyFull = false;
     while (!requests.cancel) {
       if (state.paused) {
         status.setPhase('paused', 'paused by signal: send resume to continue');
@@ -278,6 +263,7 @@ export async function syncUser(input: SyncUserInput): Promise<SyncUserResult> {
       const page = await listNextPage(syncRunId);
       if (!page) continue;
       recordPage(state, page);
+      state.canWaitForChanges = page.canWaitForChanges === true ? true : undefined;
       budget.pageListed();
       // Listing page N+1 while page N downloads (added later: patched); runs recorded before fetch
       // a page to the end before listing the next.
@@ -287,11 +273,13 @@ export async function syncUser(input: SyncUserInput): Promise<SyncUserResult> {
       if (!page.hasMore) {
         if (pages.unsettled) await pages.settled(0); // the sync run's counters include every document of its last page
         finishSyncRun(state);
-        await idleUntilNextSync();
+        // Long polls re-armed for days fill the history too: they end the wait to continue as new.
+        historyFull = (await idle.untilNextSync()) === 'history-full';
         if (opts.once) break;
       }
-      if (budget.exhausted(downloads.count, pages.count) && !requests.cancel) {
+      if ((historyFull || budget.exhausted(downloads.count, pages.count)) && !requests.cancel) {
         if (pages.unsettled) await pages.settled(0); // children left by those pages are carried as in flight
+        await idle.closed();
         await condition(allHandlersFinished);
         return continueAsNew<typeof syncUser>({
           ...input,
@@ -301,6 +289,7 @@ export async function syncUser(input: SyncUserInput): Promise<SyncUserResult> {
       if (overlap) await pages.settled(PAGES_FETCHING - 1);
     }
     if (pages.unsettled) await pages.settled(0);
+    await idle.closed(); // a cancelled sync ends with its poll closed, not abandoned open
     status.setPhase(requests.cancel ? 'cancelled' : 'idle', requests.cancel ? 'cancelled by signal' : 'one-off sync finished');
     await condition(allHandlersFinished);
     return { counters: state.counters, phase: status.phase };

@@ -1,8 +1,8 @@
 // Types shared by the workflows and the activities they call. Pure: no runtime imports.
-import type { JsonObject, Milestone } from '../core/contract.js';
+import type { ChangeWait, JsonObject, Milestone } from '../core/contract.js';
 import type { ConnectorRef, DocRef } from '../core/refs.js';
 
-export type { ConnectorRef, DocRef, JsonObject, Milestone };
+export type { ChangeWait, ConnectorRef, DocRef, JsonObject, Milestone };
 
 export const DEFAULT_TASK_QUEUE = 'docsync';
 
@@ -35,6 +35,11 @@ export interface SyncOptions {
   docMaxAttempts?: number;
   /** Upsert Docsync* search attributes (the namespace must have them registered). Default true. */
   searchAttributes?: boolean;
+  /**
+   * While idle, long-poll the source for changes (connectors with waitForChanges: Dropbox
+   * list_folder/longpoll) and start the next sync as soon as it answers. Default false.
+   */
+  longpoll?: boolean;
 }
 
 export interface SyncCounters {
@@ -68,6 +73,8 @@ export interface CarriedState {
   largestBatchCount?: number;
   /** Listing calls refused in a row by a rate limit (unset after any page): drives a connector's backoff. */
   rateLimitStreak?: number;
+  /** The last listing's connector can long-poll for changes (waitForChanges). */
+  canWaitForChanges?: boolean;
 }
 
 export interface SyncUserInput {
@@ -125,6 +132,13 @@ export interface RetrieveMetadataResult {
   milestone: Milestone;
   hasMore: boolean;
   reset: boolean;
+  /** Set when the connector has waitForChanges (the idle sync may long-poll with this milestone). */
+  canWaitForChanges?: boolean;
+}
+
+/** One long poll for changes after `milestone` (the connector's waitForChanges). */
+export interface WaitForChangesInput extends ConnectorRef {
+  milestone: Milestone;
 }
 
 export type DocOutcome = 'fetched' | 'unchanged' | 'skipped' | 'deleted' | 'superseded' | 'failed';

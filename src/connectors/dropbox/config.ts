@@ -26,6 +26,11 @@ export const dropboxConfigSchema = z.object({
   pageSize: z.number().int().min(1).max(DROPBOX_MAX_PAGE_SIZE).default(500),
   /** Deadline for API calls, and for headers / each body chunk of downloads. */
   requestTimeoutMs: requestTimeoutMsField(),
+  /**
+   * files/list_folder/longpoll `timeout`, seconds (Dropbox allows 30–480 and adds up to 90 s of
+   * jitter); the waitForChanges activity's start-to-close leaves room for 480 + 90.
+   */
+  longpollTimeoutSeconds: z.number().int().min(30).max(480).default(480),
   /** Tests only: send api/content/notify.dropboxapi.com requests to this base URL instead. */
   apiBaseUrl: z.url({ protocol: /^https?$/ }).optional(),
 });

@@ -1,12 +1,13 @@
 // The Dropbox connector: listing through the SDK (files/list_folder + continue cursors as
 // the milestone), content streamed from the content host, OAuth refresh serialized per
 // credential and saved back. Every failure leaves as a typed docsync error.
-import type { Connector, ConnectorContext, DataResult, DocMetadata, MetadataPage } from '../../core/contract.js';
+import type { ChangeWait, Connector, ConnectorContext, DataResult, DocMetadata, MetadataPage } from '../../core/contract.js';
 import { createPathFilter } from '../shared/glob.js';
 import { dropboxConfigSchema, type DropboxConfig } from './config.js';
 import { CONNECTOR_NAME, DropboxApiError } from './errors.js';
 import { openContent } from './content.js';
 import { dropboxMilestoneSchema, namingRoot, toMetadataPage, type DropboxMilestone } from './listing.js';
+import { waitForDropboxChanges } from './longpoll.js';
 import { workerSessions } from './session.js';
 
 type Ctx = ConnectorContext<DropboxConfig>;
@@ -43,7 +44,31 @@ export class DropboxConnector implements Connector<DropboxConfig, DropboxMilesto
       return toMetadataPage(await this.listFolder(ctx), { include, reset: true });
     }
     // A milestone with no usable cursor is garbage: start over as a reset (full sweep).
-    return toMetadataPage(await this.listFolder(ctx), { include, reset: 'unreadable' in milestone });
+    return this.withSourceAccount(ctx, toMetadataPage(await this.listFolder(ctx), { include, reset: 'unreadable' in milestone }));
+  }
+
+  /** files/list_folder/longpoll on the notify host (see longpoll.ts: no credential, no rate-limit gate). */
+  async waitForChanges(ctx: Ctx, milestone: DropboxMilestone): Promise<ChangeWait> {
+    return waitForDropboxChanges(ctx, milestone);
+  }
+
+  /**
+   * The account_id this listing reads (webhooks name accounts, not users), asked when a sync starts
+   * from no cursor (a cursor reset keeps the account), so incremental syncs stay at one request.
+   * Best effort: the listing stands without it.
+   */
+  private async withSourceAccount(ctx: Ctx, page: MetadataPage): Promise<MetadataPage> {
+    try {
+      const res = await this.sessions.get(ctx.config).call(ctx, 'users/get_current_account', (dbx) => dbx.usersGetCurrentAccount());
+      return { ...page, sourceAccount: res.result.account_id };
+    } catch (err) {
+      if (ctx.signal.aborted) throw err;
+      ctx.logger.warn(
+        { connector: this.name, userId: ctx.userId, error: (err as Error)?.message },
+        'could not read the dropbox account id',
+      );
+      return page;
+    }
   }
 
   async retrieveData(ctx: Ctx, doc: DocMetadata): Promise<DataResult> {

@@ -107,7 +107,8 @@ export function toDocsyncError(err: unknown, scope: DropboxErrorScope): unknown 
     }
     return new NotFoundError(message, withStatus);
   }
-  if (status === 400 && scope.route === 'files/list_folder/continue' && typeof err.error === 'string' && /\bcursor\b/i.test(err.error)) {
+  const cursorRoute = scope.route === 'files/list_folder/continue' || scope.route === 'files/list_folder/longpoll';
+  if (status === 400 && cursorRoute && typeof err.error === 'string' && /\bcursor\b/i.test(err.error)) {
     // A cursor Dropbox cannot decode (garbage or corrupted milestone) can only be replaced by a
     // new listing: report it like a reset so the connector starts over (and the store sweeps).
     return new DropboxApiError(`${message}: the cursor was refused`, withStatus, 'reset');

@@ -85,9 +85,27 @@ export class FakeDropboxAccount {
   private readonly entries = new Map<string, FakeEntry>();
   private readonly tombstones = new Map<string, { name: string; pathDisplay: string }>();
   private readonly changes: { seq: number; pathLower: string }[] = [];
+  private readonly changeListeners = new Set<() => void>();
 
   get sequence(): number {
     return this.seq;
+  }
+
+  /** Calls `listener` after every change (list_folder/longpoll waits on it); returns the unsubscribe. */
+  onChange(listener: () => void): () => void {
+    this.changeListeners.add(listener);
+    return () => this.changeListeners.delete(listener);
+  }
+
+  /**
+   * What list_folder/longpoll answers for `cursor`: 'reset' when the cursor was invalidated, true
+   * when list_folder/continue would return entries now (a snapshot still being walked counts).
+   */
+  changedSince(cursor: string): boolean | 'reset' {
+    const state = decodeCursor(cursor);
+    if (state.e !== this.epoch) return 'reset';
+    if (state.m === 's') return true;
+    return this.changes.some((c) => c.seq > state.s && this.inScope(state, c.pathLower, false));
   }
 
   addFolder(path: string): FakeEntry {
@@ -182,6 +200,7 @@ export class FakeDropboxAccount {
   /** Every outstanding cursor now gets 409 reset from list_folder/continue. */
   invalidateCursors(): void {
     this.epoch++;
+    for (const listener of this.changeListeners) listener();
   }
 
   lookup(pathOrId: string): FakeEntry | undefined {
@@ -313,6 +332,7 @@ export class FakeDropboxAccount {
 
   private record(pathLower: string): void {
     this.changes.push({ seq: ++this.seq, pathLower });
+    for (const listener of this.changeListeners) listener();
   }
 }
 

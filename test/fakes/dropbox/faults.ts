@@ -4,6 +4,7 @@
 export type FakeRoute =
   | '/2/files/list_folder'
   | '/2/files/list_folder/continue'
+  | '/2/files/list_folder/longpoll'
   | '/2/files/download'
   | '/2/files/export'
   | '/2/users/get_current_account'

@@ -9,9 +9,14 @@ import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ApiConflict, BadInput, FakeDropboxAccount, type AddFileOptions, type DropboxJson, type FakeEntry } from './account.js';
 import { FaultBook, type FakeAppBudget, type Fault, type FakeRoute, type FaultSchedule } from './faults.js';
+import { FakeLongpoll } from './longpoll.js';
 
 export type { AddFileOptions, FakeEntry } from './account.js';
 export { FakeAppBudget, type Fault, type FakeRoute, type FaultSchedule } from './faults.js';
+export type { FakeLongpoll, LongpollRecord } from './longpoll.js';
+
+/** Routes Dropbox serves without an Authorization header (the notify host). */
+const NO_AUTH_ROUTES = new Set(['/oauth2/token', '/2/files/list_folder/longpoll']);
 
 export interface RecordedRequest {
   route: string;
@@ -52,6 +57,8 @@ export class FakeDropbox {
   /** Requests per route path, e.g. counts['/2/files/list_folder/continue']. */
   counts: Record<string, number> = {};
   requests: RecordedRequest[] = [];
+  /** The notify host's list_folder/longpoll: its poll log, backoff and hold settings. */
+  readonly longpoll: FakeLongpoll;
 
   private readonly account: FakeDropboxAccount;
   private readonly appBudget?: FakeAppBudget;
@@ -72,12 +79,14 @@ export class FakeDropbox {
     this.account = options.account ?? new FakeDropboxAccount();
     this.appBudget = options.appBudget;
     this.currentToken = this.issueAccessToken();
+    this.longpoll = new FakeLongpoll(this.account);
     this.routes = {
       '/oauth2/token': (req, res, body) => this.token(req, res, body),
       '/2/users/get_current_account': (req, res, body) => this.rpc(req, res, body, () => this.currentAccount(), true),
       '/2/files/list_folder': (req, res, body) => this.rpc(req, res, body, (arg) => this.account.listFolder(listArg(arg))),
       '/2/files/list_folder/continue': (req, res, body) =>
         this.rpc(req, res, body, (arg) => this.account.listFolderContinue(stringField(arg, 'cursor'))),
+      '/2/files/list_folder/longpoll': (req, res, body) => this.longpoll.handle(req, res, body),
       '/2/files/download': (req, res, _b, call) => this.content(req, res, call, 'download'),
       '/2/files/export': (req, res, _b, call) => this.content(req, res, call, 'export'),
     };
@@ -209,7 +218,7 @@ export class FakeDropbox {
       const fault = this.faults.takeRequestFault(route, call);
       if (fault?.kind === 'rate-limit') record.retryAfterSeconds = fault.retryAfterSeconds ?? 30;
       if (fault && (await this.applyRequestFault(res, fault))) return;
-      if (route !== '/oauth2/token' && !this.authorized(req, res)) return;
+      if (!NO_AUTH_ROUTES.has(route) && !this.authorized(req, res)) return;
       await handler(req, res, body, call);
     } catch (err) {
       if (err instanceof ApiConflict) return sendConflict(res, err);
