@@ -56,6 +56,17 @@ export interface SyncFlags {
   once?: boolean;
   /** `--no-search-attributes`: for a namespace without the Docsync* attributes. */
   searchAttributes?: boolean;
+  /** `--no-longpoll`: poll at the interval only, even when the connector can long-poll (Dropbox). */
+  longpoll?: boolean;
+}
+
+/** Long polling is the default wherever the connector supports it (it needs no public endpoint). */
+async function canLongPoll(connector: string): Promise<boolean> {
+  try {
+    return typeof (await loadConnector(connector)).waitForChanges === 'function';
+  } catch {
+    return false; // an unknown connector: the workflow names it when it starts
+  }
 }
 
 /** The syncUser input for a user: stored credentials by ref, else the validated config itself. */
@@ -78,7 +89,9 @@ export async function syncInput(connector: string, userId: string, flags: SyncFl
       throw err;
     }
   }
-  return { connector, userId, credentialRef, config: credentialRef ? {} : config, options: syncOptions(flags) };
+  const options = syncOptions(flags);
+  if (flags.longpoll !== false && (await canLongPoll(connector))) options.longpoll = true;
+  return { connector, userId, credentialRef, config: credentialRef ? {} : config, options };
 }
 
 function syncOptions(flags: SyncFlags): SyncOptions {
@@ -204,6 +217,7 @@ export function registerSyncCommands(program: Command): void {
     .option('--max-in-flight <n>', 'documents fetched at once')
     .option('--once', 'finish after the first complete sync')
     .option('--no-search-attributes', 'set no Docsync* search attributes (for a namespace without them; see docsync setup)')
+    .option('--no-longpoll', 'do not long-poll the source between syncs (default: on for connectors that can, e.g. Dropbox)')
     .action(async (connector: string, user: string, flags: SyncFlags) => console.log(await startSync(connector, user, flags)));
   for (const signal of ['pause', 'resume', 'resync', 'cancel'] as const) {
     program
