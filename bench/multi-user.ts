@@ -2,6 +2,7 @@
 // own generated Dropbox fake (own account, tokens and bodies), all syncUser workflows started
 // together on 1..n production worker processes; per-user completion times, RSS, CPU, lock waits.
 import { rmSync } from 'node:fs';
+import { ServiceError } from '@temporalio/client';
 import pLimit from 'p-limit';
 import type { Pool } from 'pg';
 import type { CredentialStore } from '../src/store/credentials.js';
@@ -119,7 +120,7 @@ export async function runUsers(services: BenchServices, deployment: UsersDeploym
       const started = inputs.map((input) => starting(() => startSync(services.client, taskQueue, input)));
       const waited = started.map(async (handle, u) => {
         if (opts.storm && u === 0) return;
-        await (await handle).result();
+        await resultOf(await handle);
         byUser[u] = seconds(t0);
       });
       // Together, so a failed start and a failed sync are both awaited (no unhandled rejection).
@@ -153,6 +154,21 @@ export async function runUsers(services: BenchServices, deployment: UsersDeploym
     };
   } finally {
     await Promise.allSettled(fakes.map((f) => f.stop()));
+  }
+}
+
+/**
+ * The workflow's result; a failed long poll for it (the dev server answers ServiceError when it is
+ * too busy, seen at 1,000 users on a loaded machine) is asked again, not reported as a failed sync.
+ */
+async function resultOf(handle: { result(): Promise<unknown> }): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await handle.result();
+      return;
+    } catch (err) {
+      if (!(err instanceof ServiceError) || attempt >= 10) throw err;
+    }
   }
 }
 

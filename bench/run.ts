@@ -21,6 +21,9 @@ const onlyArg =
 const only = onlyArg ? new Set(onlyArg.split(',')) : undefined;
 // `--users 10,100`: the users figure at these K only (a partial run when the full sizes do not fit).
 const usersArg = process.argv.find((a, i) => process.argv[i - 1] === '--users');
+// `--workers 1`: the users figure with these worker counts only (default 1 and 2).
+const workersArg = process.argv.find((a, i) => process.argv[i - 1] === '--workers');
+const usersWorkers = workersArg ? workersArg.split(',').map(Number) : [1, 2];
 const usersK = usersArg ? usersArg.split(',').map(Number) : quick ? [1, 5] : [1, 10, 100, 1000];
 
 // Tuned settings (see BENCHMARKS.md for the before/after runs that chose them).
@@ -61,7 +64,7 @@ const figures: Record<string, (s: BenchServices) => Promise<FigureRow[]>> = {
   users: (s) =>
     usersFigure(s, {
       users: usersK,
-      workers: [1, 2],
+      workers: usersWorkers,
       docsPerUser: 20,
       pageSize: 500,
       maxInFlight: window,

@@ -32,7 +32,9 @@ export interface WorkerProcess {
 
 export async function startWorkerProcess(services: BenchServices, env: WorkerEnv, tuning: WorkerTuning = {}): Promise<WorkerProcess> {
   const { client } = services;
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
+  // Extra node flags for measuring the worker (--cpu-prof, a memory probe preload): bench/worker-memory-probe.ts.
+  const nodeArgs = (process.env.DOCSYNC_BENCH_WORKER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, ['--import', 'tsx', ...nodeArgs, MAIN], {
     env: {
       ...process.env,
       TEMPORAL_ADDRESS: services.temporal.address,

@@ -1,5 +1,6 @@
 // Credentials encrypted at rest (AES-256-GCM, key from DOCSYNC_SECRET_KEY). Workflows only ever
-// see the `ref`; activities decrypt on use and write refreshed tokens back.
+// see the `ref`; activities decrypt on use (cached for a few seconds per process) and write
+// refreshed tokens back.
 import { createCipheriv, createDecipheriv, createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { JsonObject } from '../core/contract.js';
 import { AuthError, ConfigError } from '../core/errors.js';
@@ -45,22 +46,77 @@ export function decryptSecrets(key: Buffer, ciphertext: string): JsonObject {
   }
 }
 
+/**
+ * How long a decrypted credential is reused in this process. Every batch and listing activity
+ * prepares its connector; without the cache each paid a SELECT, an AES-GCM decryption and a JSON
+ * parse. Short, because another process (a second worker, `docsync connect`) may replace the
+ * secrets under the same ref: a replaced credential is picked up at most this late here.
+ */
+export const CREDENTIAL_CACHE_TTL_MS = 5_000;
+
+interface CachedCredential {
+  record: CredentialRecord;
+  until: number;
+}
+
+/**
+ * Decrypted credentials by database handle, then ref: every store on one pool shares (and
+ * invalidates) the same entries. Held only in memory, never logged; a WeakMap so a closed engine's
+ * pool takes its entries with it.
+ */
+const decrypted = new WeakMap<Queryable, Map<string, CachedCredential>>();
+
 export class CredentialStore {
+  private readonly cache: Map<string, CachedCredential>;
+
   constructor(
     private readonly db: Queryable,
     private readonly key: Buffer,
-  ) {}
+    private readonly ttlMs = CREDENTIAL_CACHE_TTL_MS,
+  ) {
+    let cache = decrypted.get(db);
+    if (!cache) decrypted.set(db, (cache = new Map()));
+    this.cache = cache;
+  }
 
   async save(connector: string, userId: string, secrets: JsonObject, ref = `cred_${randomUUID()}`): Promise<string> {
+    // Dropped before and after the write: a load racing with it must not keep the old secrets.
+    this.cache.delete(ref);
     await this.db.query(
       `INSERT INTO credentials (ref, connector, user_id, ciphertext) VALUES ($1, $2, $3, $4)
        ON CONFLICT (ref) DO UPDATE SET ciphertext = EXCLUDED.ciphertext, updated_at = now()`,
       [ref, connector, userId, encryptSecrets(this.key, secrets)],
     );
+    this.cache.delete(ref);
     return ref;
   }
 
+  /** The decrypted credential, from this process's cache when it was read less than the TTL ago. */
   async load(ref: string): Promise<CredentialRecord> {
+    if (this.ttlMs <= 0) return this.read(ref);
+    const hit = this.cache.get(ref);
+    const now = Date.now();
+    if (hit && now < hit.until) return copyOf(hit.record);
+    const record = await this.read(ref);
+    this.cache.set(ref, { record: copyOf(record), until: now + this.ttlMs });
+    this.dropExpired(now);
+    return record;
+  }
+
+  /** Merges refreshed secrets (e.g. a new access token) into the stored ones. */
+  async update(ref: string, patch: JsonObject): Promise<void> {
+    // From the table, not the cache: another worker's patch of the last seconds must not be undone.
+    const current = await this.read(ref);
+    await this.save(current.connector, current.userId, { ...current.secrets, ...patch }, ref);
+  }
+
+  /** Keeps the cache at the credentials used within one TTL (a worker serves thousands of users). */
+  private dropExpired(now: number): void {
+    if (this.cache.size < 64) return;
+    for (const [ref, entry] of this.cache) if (now >= entry.until) this.cache.delete(ref);
+  }
+
+  private async read(ref: string): Promise<CredentialRecord> {
     const result = await this.db.query<{ connector: string; user_id: string; ciphertext: string }>(
       'SELECT connector, user_id, ciphertext FROM credentials WHERE ref = $1',
       [ref],
@@ -69,12 +125,11 @@ export class CredentialStore {
     if (!row) throw new AuthError(`no credentials stored under ref "${ref}"`);
     return { ref, connector: row.connector, userId: row.user_id, secrets: decryptSecrets(this.key, row.ciphertext) };
   }
+}
 
-  /** Merges refreshed secrets (e.g. a new access token) into the stored ones. */
-  async update(ref: string, patch: JsonObject): Promise<void> {
-    const current = await this.load(ref);
-    await this.save(current.connector, current.userId, { ...current.secrets, ...patch }, ref);
-  }
+/** Callers get their own secrets object: one that merges into it cannot change the cached entry. */
+function copyOf(record: CredentialRecord): CredentialRecord {
+  return { ...record, secrets: { ...record.secrets } };
 }
 
 /** The newest credential ref stored for this connector and user (reading a ref needs no key). */

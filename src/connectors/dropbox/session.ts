@@ -21,6 +21,8 @@ export type DropboxCall<T> = (dbx: Dropbox, accessToken: string) => Promise<T>;
 export class DropboxSession {
   readonly auth: DropboxAuth;
   private readonly refreshes = new SerialQueue();
+  /** Weak: a client goes with its activity's signal. */
+  private readonly clients = new WeakMap<AbortSignal, Dropbox>();
 
   constructor(
     private readonly config: DropboxConfig,
@@ -92,10 +94,18 @@ export class DropboxSession {
     return tag === 'expired_access_token' || tag === 'invalid_access_token';
   }
 
-  /** An SDK client whose requests are cancelled with the caller's activity. */
+  /**
+   * An SDK client whose requests are cancelled with the caller's activity: one per activity signal,
+   * not one per call (a batch's 25 downloads would each build a fetch wrapper and an SDK object
+   * they never use, since downloads stream past the SDK).
+   */
   client(signal: AbortSignal): Dropbox {
-    const fetch = createDropboxFetch({ timeoutMs: this.config.requestTimeoutMs, apiBaseUrl: this.config.apiBaseUrl, signal });
-    return new Dropbox({ auth: this.auth, fetch });
+    let dbx = this.clients.get(signal);
+    if (!dbx) {
+      const fetch = createDropboxFetch({ timeoutMs: this.config.requestTimeoutMs, apiBaseUrl: this.config.apiBaseUrl, signal });
+      this.clients.set(signal, (dbx = new Dropbox({ auth: this.auth, fetch })));
+    }
+    return dbx;
   }
 
   secrets(): string[] {

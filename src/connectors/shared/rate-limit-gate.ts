@@ -24,6 +24,9 @@ export interface GateScope {
  */
 const STORED_HOLD_MAX_AGE_MS = 25;
 
+/** A read already answered, made at module load (outside any activity's async context). */
+const SETTLED: Promise<void> = Promise.resolve();
+
 export class RateLimitGate {
   /** credential key → epoch ms until which calls are refused. */
   private readonly holds = new Map<string, number>();
@@ -50,7 +53,13 @@ export class RateLimitGate {
         this.onStoreError(err);
       }
     })();
-    this.reads.set(credentialKey, { at: Date.now(), done });
+    const entry = { at: Date.now(), done };
+    this.reads.set(credentialKey, entry);
+    // Once settled, keep only the time: the promise carries the async context of the activity that
+    // started the read (its Context, logger, input), which the map would otherwise keep per credential.
+    void done.then(() => {
+      if (this.reads.get(credentialKey) === entry) this.reads.set(credentialKey, { at: entry.at, done: SETTLED });
+    });
     return done;
   }
 
