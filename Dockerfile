@@ -1,4 +1,4 @@
-# docsync image: the worker (default command) and the CLI (`docker compose run --rm docsync-setup
+# docsync image: the worker (default command) and the CLI (`docker-compose exec worker-activities
 # node bin/docsync.mjs status`), as compiled JavaScript with production dependencies only.
 #   build stage:   npm ci (all dependencies) + npm run build -> dist/ with the prebuilt workflow bundle
 #   runtime stage: npm ci --omit=dev + scripts/prune-runtime.sh + dist/ + bin/, as the non-root `node` user

@@ -58,7 +58,10 @@ const silentBundlerLogger = {
   error: (message: string) => console.error(message),
 };
 
-/** Bundles `<distDir>/workflows/index.js` and writes the bundle and its manifest into distDir (the build runs this). */
+/**
+ * Bundles `<distDir>/workflows/index.js` and writes the bundle and its manifest into distDir.
+ * @public scripts/build.mjs imports the compiled module after tsc (a path knip cannot follow).
+ */
 export async function writeWorkflowBundle(distDir: string): Promise<{ codePath: string; bytes: number }> {
   // Imported here so a worker that only loads a prebuilt bundle never loads the bundler (webpack, swc).
   const { bundleWorkflowCode } = await import('@temporalio/worker');
