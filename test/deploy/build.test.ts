@@ -4,7 +4,8 @@
 // runtime stage holds) runs a whole sync with the compiled worker and CLI and the prebuilt bundle.
 // The build goes to a temp folder inside the checkout (node_modules resolves; no dist/ is left behind).
 // `npm ci` against the registry takes ~2–3 min here and runs beside the ~1–2 min build.
-import { existsSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -43,16 +44,17 @@ describe('the compiled build', () => {
     expect(build.code, build.stdout + build.stderr).toBe(0);
     expect(npm.code, npm.stdout + npm.stderr).toBe(0);
     console.info(`npm ci --omit=dev: ${(npm.ms / 1000).toFixed(0)} s`);
-    copyBuild(dist, install);
+    await copyBuild(dist, install);
     writeFileSync(path.join(out, 'no-dev-hooks.mjs'), HOOKS);
     writeFileSync(
       noDevLoader,
       `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(path.join(out, 'no-dev-hooks.mjs')).href)});\n`,
     );
   }, 600_000);
-  afterAll(() => {
-    rmSync(out, { recursive: true, force: true });
-    rmSync(install, { recursive: true, force: true });
+  afterAll(async () => {
+    // Asynchronous: removing ~450 MiB of node_modules synchronously blocked the test worker past
+    // vitest's 60 s RPC timeout on a loaded machine ("Timeout calling onTaskUpdate").
+    await Promise.all([rm(out, { recursive: true, force: true }), rm(install, { recursive: true, force: true })]);
     if (Object.keys(sizes).length) console.info(`node_modules MiB: ${JSON.stringify(sizes)}`);
   });
 

@@ -2,7 +2,7 @@
 // package-lock.json, bin/ and a build's dist/, `npm ci --omit=dev`, scripts/prune-runtime.sh, and
 // the compiled worker started from there as a child process.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { copyFileSync, cpSync } from 'node:fs';
+import { copyFile, cp } from 'node:fs/promises';
 import path from 'node:path';
 import { stopAfterTest } from '../support/cleanup.js';
 import { ROOT, run, type CliResult } from '../support/cli.js';
@@ -12,16 +12,19 @@ export const NPM_CI_OMIT_DEV = ['ci', '--omit=dev', '--ignore-scripts', '--no-au
 
 /** Copies the manifests and installs production dependencies into dir; the lockfile pins every version. */
 export async function installProductionDependencies(dir: string): Promise<CliResult & { ms: number }> {
-  for (const file of ['package.json', 'package-lock.json']) copyFileSync(path.join(ROOT, file), path.join(dir, file));
+  for (const file of ['package.json', 'package-lock.json']) await copyFile(path.join(ROOT, file), path.join(dir, file));
   const started = Date.now();
   const result = await run('npm', NPM_CI_OMIT_DEV, { cwd: dir, env: { ...process.env, NODE_OPTIONS: '' }, timeoutMs: 540_000 });
   return { ...result, ms: Date.now() - started };
 }
 
-/** Adds the compiled output and the launcher, as the image's `COPY --from=build` lines do. */
-export function copyBuild(dist: string, dir: string): void {
-  cpSync(dist, path.join(dir, 'dist'), { recursive: true });
-  cpSync(path.join(ROOT, 'bin'), path.join(dir, 'bin'), { recursive: true });
+/**
+ * Adds the compiled output and the launcher, as the image's `COPY --from=build` lines do. File work
+ * here is asynchronous: a test worker blocked for a minute on a busy disk misses vitest's RPC replies.
+ */
+export async function copyBuild(dist: string, dir: string): Promise<void> {
+  await cp(dist, path.join(dir, 'dist'), { recursive: true });
+  await cp(path.join(ROOT, 'bin'), path.join(dir, 'bin'), { recursive: true });
 }
 
 export function prune(dir: string): Promise<CliResult> {
