@@ -7,10 +7,12 @@ import type { Pool } from 'pg';
 import type { Logger } from 'pino';
 import { bundleWorkflowCode, type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities/index.js';
+import { ConfigError } from '../core/errors.js';
 import { BlobStore } from '../store/blobs.js';
 import type { CredentialStore } from '../store/credentials.js';
 import { activityDurationInterceptor } from './metrics.js';
 import { demotedLogger, runtimeLogger } from './runtime.js';
+import { prebuiltWorkflowBundle } from './workflow-bundle.js';
 
 export interface DocsyncWorkerOptions {
   connection: NativeConnection;
@@ -50,6 +52,32 @@ async function quietBundle(): Promise<NonNullable<WorkerOptions['workflowBundle'
   return bundleWorkflowCode({ workflowsPath: workflowsPath(), logger: demotedLogger(runtimeLogger()) });
 }
 
+/** This module runs compiled (dist/workers/worker.js) rather than from src/ through tsx or vitest. */
+const COMPILED = import.meta.url.endsWith('.js');
+
+/**
+ * Where a worker's workflow code comes from: a bundle the caller passes (tests, DOCSYNC_WORKFLOW_BUNDLE),
+ * else in a compiled install the build's prebuilt bundle (checked against the compiled code), else the
+ * sources bundled at start. Development runs from src/ and never reads dist/, so a bundle left there by
+ * an earlier build cannot shadow edited workflows; production (NODE_ENV=production) never bundles at start.
+ */
+async function workflowCode(options: DocsyncWorkerOptions): Promise<Pick<WorkerOptions, 'workflowBundle'>> {
+  if (options.workflowBundle) return { workflowBundle: options.workflowBundle };
+  if (COMPILED) {
+    const prebuilt = prebuiltWorkflowBundle(fileURLToPath(new URL('..', import.meta.url)));
+    if (prebuilt) {
+      options.logger.info({ workflowBundle: prebuilt.codePath }, 'loading the prebuilt workflow bundle');
+      return { workflowBundle: prebuilt };
+    }
+    if (process.env.NODE_ENV === 'production')
+      throw new ConfigError('no prebuilt workflow bundle beside the compiled worker: build with `npm run build`, which writes one', [
+        'workflowBundle',
+      ]);
+    options.logger.warn('compiled worker without a prebuilt workflow bundle: bundling the workflows at start (`npm run build` writes one)');
+  }
+  return { workflowBundle: await quietBundle() };
+}
+
 export async function createDocsyncWorker(options: DocsyncWorkerOptions): Promise<Worker> {
   const blobs = options.blobs ?? new BlobStore(options.blobDir);
   // Temp files of a worker that crashed mid-download are never renamed into the store: sweep the old ones.
@@ -70,7 +98,7 @@ export async function createDocsyncWorker(options: DocsyncWorkerOptions): Promis
     taskQueue: options.taskQueue,
     activities,
     ...(options.metrics ? { interceptors: { activity: [activityDurationInterceptor(options.metrics)] } } : {}),
-    workflowBundle: options.workflowBundle ?? (await quietBundle()),
+    ...(await workflowCode(options)),
     maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions ?? 20,
     maxConcurrentWorkflowTaskExecutions: options.maxConcurrentWorkflowTaskExecutions ?? 40,
     ...(options.maxCachedWorkflows ? { maxCachedWorkflows: options.maxCachedWorkflows } : {}),
