@@ -68,6 +68,17 @@ export interface CarriedState {
   largestBatchCount?: number;
   /** Listing calls refused in a row by a rate limit (unset after any page): drives a connector's backoff. */
   rateLimitStreak?: number;
+  /** The current (or last) sync run's progress, for the status ETA; absent in runs carried before it. */
+  syncRunProgress?: SyncRunProgress;
+}
+
+export interface SyncRunProgress {
+  /** Workflow time (ms) the sync run began. */
+  startedAt: number;
+  /** Documents processed (fetched, unchanged, skipped, failed) before it began. */
+  processedBefore: number;
+  /** Documents its listed pages asked to fetch so far. */
+  toFetch: number;
 }
 
 export interface SyncUserInput {
@@ -101,8 +112,13 @@ export interface SyncStatus {
   lastError?: string;
   lastSyncAt?: string;
   syncRunId?: string;
-  /** Seconds, a rough estimate of the in-flight documents' remaining time. */
+  /**
+   * Seconds until the documents left are done, at the pace of the current sync run (workflow time);
+   * unset until a document is done or when nothing is left. Pages not listed yet are not counted.
+   */
   etaSeconds?: number;
+  /** Documents the current sync run's listed pages asked to fetch that are not done yet (in flight included). */
+  documentsLeft?: number;
   runsSoFar: number;
 }
 
