@@ -75,3 +75,11 @@ export async function listSyncRuns(db: Queryable, query: SyncRunQuery = {}): Pro
   );
   return result.rows;
 }
+
+/** Per connector, when a sync run last completed (its listing reached the end), across every worker. */
+export async function lastCompletedRuns(db: Queryable): Promise<{ connector: string; finishedAt: Date }[]> {
+  const result = await db.query<{ connector: string; finished_at: Date }>(
+    `SELECT connector, max(finished_at) AS finished_at FROM sync_runs WHERE outcome = 'completed' GROUP BY connector`,
+  );
+  return result.rows.map((row) => ({ connector: row.connector, finishedAt: row.finished_at }));
+}

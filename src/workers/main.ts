@@ -3,7 +3,7 @@
 import { pino } from 'pino';
 import { createEngine } from './engine.js';
 import { engineOptionsFromEnv, readWorkerEnv } from './env.js';
-import { createMetrics, startHealthServer } from './metrics.js';
+import { createMetrics, registerFleetGauges, startHealthServer } from './metrics.js';
 import { installRuntimeOnce } from './runtime.js';
 import { missingSearchAttributes, missingSearchAttributesMessage } from './search-attributes.js';
 import { receiverListen, startReceiver } from '../webhooks/receiver.js';
@@ -22,6 +22,7 @@ export async function runWorker(environment: NodeJS.ProcessEnv = process.env, ho
   installRuntimeOnce(options.runtime?.logLevel, options.runtime?.prometheusBindAddress, logger);
   const engine = await createEngine(options);
   if (engine.applied.length) logger.info({ applied: engine.applied }, 'migrations applied');
+  registerFleetGauges(metrics, { client: engine.client, taskQueue: env.DOCSYNC_TASK_QUEUE, db: engine.pool });
   // Syncs with search attributes would fail their workflow tasks on such a namespace: say how to fix it.
   const missing = await missingSearchAttributes(engine.client.connection, env.TEMPORAL_NAMESPACE).catch(() => []);
   if (missing.length) logger.warn(missingSearchAttributesMessage(env.TEMPORAL_NAMESPACE, missing));

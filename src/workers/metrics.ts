@@ -1,10 +1,17 @@
 // Prometheus metrics and health endpoints of a worker: docsync metrics (defined in
 // activities/metrics.ts) plus the Temporal SDK's own runtime metrics, re-exported from the core's
-// listener; /readyz probes the worker's dependencies on each request, and an activity interceptor
-// times every activity.
+// listener; /readyz probes the worker's dependencies on each request, an activity interceptor
+// times every activity, and deployment-wide gauges (syncs per phase, last successful sync) are
+// read from Temporal visibility and Postgres when scraped.
 import http from 'node:http';
+import type { Client } from '@temporalio/client';
 import type { ActivityInboundCallsInterceptor, ActivityInterceptorsFactory } from '@temporalio/worker';
+import { Gauge } from 'prom-client';
 import type { DocsyncMetrics } from '../activities/metrics.js';
+import type { Queryable } from '../store/db.js';
+import { lastCompletedRuns } from '../store/sync-runs.js';
+import { searchAttributes } from '../workflows/definitions.js';
+import type { Phase } from '../workflows/types.js';
 
 export { createMetrics, type DocsyncMetrics } from '../activities/metrics.js';
 
@@ -99,4 +106,72 @@ export function activityDurationInterceptor(metrics: DocsyncMetrics): ActivityIn
 function send(res: http.ServerResponse, status: number, body: string, contentType = 'text/plain; charset=utf-8'): void {
   res.writeHead(status, { 'content-type': contentType });
   res.end(body);
+}
+
+const PHASES: readonly Phase[] = ['listing', 'fetching', 'idle', 'rate-limited', 'paused', 'failed', 'auth-failed', 'cancelled'];
+/** Scrapes closer together than this reuse the last answer: a count per phase is one visibility call each. */
+const FLEET_REFRESH_MS = 10_000;
+
+export interface FleetGaugeSources {
+  client: Client;
+  /** This deployment's syncs only (one namespace may hold several deployments). */
+  taskQueue: string;
+  db: Queryable;
+}
+
+/**
+ * Deployment-wide gauges, the same on every worker (so any one scrape tells the truth, and sums
+ * across workers must not be taken): `docsync_syncs{phase}` counts running syncUser workflows by
+ * their DocsyncPhase search attribute (a run that has not upserted it yet counts as `starting`),
+ * and `docsync_last_successful_sync_timestamp_seconds{connector}` is when a sync run of the
+ * connector last completed, from the sync_runs table. Read on scrape, at most every
+ * FLEET_REFRESH_MS; a failed read keeps the last values (and /readyz reports the dependency).
+ * Visibility, not the workflows' status queries: a count is one call whatever the number of users,
+ * and needs no worker to answer for each sync.
+ */
+export function registerFleetGauges(metrics: DocsyncMetrics, sources: FleetGaugeSources): void {
+  let fresh: Promise<void> | undefined;
+  let readAt = 0;
+  let phases = new Map<string, number>();
+  let lastSuccess: { connector: string; finishedAt: Date }[] = [];
+  const refresh = () => {
+    if (fresh && Date.now() - readAt < FLEET_REFRESH_MS) return fresh;
+    readAt = Date.now();
+    fresh = Promise.all([countByPhase(sources), lastCompletedRuns(sources.db)])
+      .then(([byPhase, runs]) => void ((phases = byPhase), (lastSuccess = runs)))
+      .catch(() => void (readAt = 0)); // retried at the next scrape
+    return fresh;
+  };
+  new Gauge({
+    name: 'docsync_syncs',
+    help: 'Running syncs of this deployment by phase (Temporal visibility, DocsyncPhase); the same on every worker',
+    labelNames: ['phase'],
+    registers: [metrics.registry],
+    async collect() {
+      await refresh();
+      for (const [phase, count] of phases) this.set({ phase }, count);
+    },
+  });
+  new Gauge({
+    name: 'docsync_last_successful_sync_timestamp_seconds',
+    help: 'Unix time a sync run of the connector last completed (its listing reached the end), any worker',
+    labelNames: ['connector'],
+    registers: [metrics.registry],
+    async collect() {
+      await refresh();
+      for (const run of lastSuccess) this.set({ connector: run.connector }, run.finishedAt.getTime() / 1000);
+    },
+  });
+}
+
+async function countByPhase({ client, taskQueue }: FleetGaugeSources): Promise<Map<string, number>> {
+  // Count's GROUP BY takes only ExecutionStatus: one count per phase, side by side.
+  const running = `WorkflowType = "syncUser" AND TaskQueue = "${taskQueue}" AND ExecutionStatus = "Running"`;
+  const [total, ...perPhase] = await Promise.all([
+    client.workflow.count(running),
+    ...PHASES.map((phase) => client.workflow.count(`${running} AND ${searchAttributes.phase.name} = "${phase}"`)),
+  ]);
+  const counts = new Map(PHASES.map((phase, i) => [phase as string, perPhase[i].count]));
+  counts.set('starting', Math.max(0, total.count - perPhase.reduce((sum, c) => sum + c.count, 0)));
+  return counts;
 }

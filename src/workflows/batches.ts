@@ -60,6 +60,8 @@ export interface BatchHooks {
   held(): boolean;
   rateLimited(retryAt: string): void;
   counted(outcome: DocOutcome, n: number): void;
+  /** Documents entering (+n) and leaving (-n) a running batch activity: the status counts them in flight. */
+  running?(delta: number): void;
   /**
    * Shared lanes ('overlap-listing'): batches wait out a hold (a durable timer) instead of handing
    * their documents to children, and `waitOutHold` resolves false when the sync was cancelled.
@@ -80,12 +82,15 @@ export async function fetchInBatches(docs: DocRef[], batchSize: number, hooks: B
   const { lanes } = hooks;
   const fetchChunk = async ({ docs: chunk, requeues }: (typeof chunks)[number]) => {
     let result: RetrieveBatchResult;
+    hooks.running?.(chunk.length);
     try {
       result = await retrieveDataBatch({ ...hooks.input, docs: chunk });
     } catch (err) {
       if (isCancellation(err)) throw err; // the sync is being cancelled: no children for these
       add(chunk, 0); // each document gets its own child, retries and final record
       return;
+    } finally {
+      hooks.running?.(-chunk.length);
     }
     for (const [outcome, n] of Object.entries(result.outcomes)) hooks.counted(outcome as DocOutcome, n ?? 0);
     if (result.retryAt) hooks.rateLimited(result.retryAt);

@@ -34,17 +34,23 @@ export const syncSignals = {
 export type SyncSignalName = keyof typeof syncSignals;
 
 export type StartSyncOptions = Partial<
-  Pick<WorkflowStartOptions<typeof syncUser>, 'taskQueue' | 'workflowId' | 'memo' | 'typedSearchAttributes'>
+  Pick<
+    WorkflowStartOptions<typeof syncUser>,
+    'taskQueue' | 'workflowId' | 'memo' | 'typedSearchAttributes' | 'staticSummary' | 'staticDetails'
+  >
 >;
 
 /**
  * Starts the user's sync under `sync/<connector>/<user>` (unless another id is given) on the
  * docsync task queue. One per user: a sync already running is refused with
- * WorkflowExecutionAlreadyStartedError; one that has ended may be started again.
+ * WorkflowExecutionAlreadyStartedError; one that has ended may be started again. The memo always
+ * names connector and user (what `docsync status` and the Web UI list by); `staticSummary` and
+ * `staticDetails` are what the Web UI shows as the workflow's user metadata.
  */
 export function startSyncUser(client: Client, input: SyncUserInput, options: StartSyncOptions = {}): Promise<SyncHandle> {
   return client.workflow.start(syncUser, {
     ...options,
+    memo: { connector: input.connector, userId: input.userId, ...options.memo },
     taskQueue: options.taskQueue ?? DEFAULT_TASK_QUEUE,
     workflowId: options.workflowId ?? syncWorkflowId(input.connector, input.userId),
     workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,

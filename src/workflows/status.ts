@@ -2,7 +2,8 @@
 // Docsync* search attributes upserted on each change, and the answer to the `status` query.
 import { setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import { searchAttributes, statusQuery } from './definitions.js';
-import type { CarriedState, Phase, SyncCounters, SyncStatus } from './types.js';
+import { processedCount } from './sync-state.js';
+import type { CarriedState, Phase, SyncStatus } from './types.js';
 
 export interface StatusSource {
   workflowId: string;
@@ -11,6 +12,7 @@ export interface StatusSource {
   /** Upsert Docsync* search attributes (SyncOptions.searchAttributes). */
   searchAttributes: boolean;
   state: CarriedState;
+  /** Documents being downloaded: children, and the documents of running batch activities. */
   inFlight(): number;
 }
 
@@ -18,12 +20,12 @@ export class SyncStatusBoard {
   phase: Phase;
   private nextSyncAt: Date | undefined;
   private waitReason: string | undefined;
-  private readonly runStartedAt = Date.now();
-  private readonly processedAtStart: number;
+  /** The pace for runs carried from before `syncRunProgress`: this workflow run's own start. */
+  private readonly runStart: { startedAt: number; processedBefore: number };
 
   constructor(private readonly source: StatusSource) {
     this.phase = source.state.paused ? 'paused' : 'starting';
-    this.processedAtStart = processed(source.state.counters);
+    this.runStart = { startedAt: Date.now(), processedBefore: processedCount(source.state.counters) };
   }
 
   /** Answers the `status` query from now on. */
@@ -56,6 +58,7 @@ export class SyncStatusBoard {
   snapshot(): SyncStatus {
     const { state } = this.source;
     const inFlight = this.source.inFlight();
+    const progress = this.progress(inFlight);
     return {
       workflowId: this.source.workflowId,
       connector: this.source.connector,
@@ -68,19 +71,27 @@ export class SyncStatusBoard {
       lastError: state.lastError,
       lastSyncAt: state.lastSyncAt,
       syncRunId: state.syncRunId,
-      etaSeconds: this.etaSeconds(inFlight),
+      etaSeconds: progress.etaSeconds,
+      documentsLeft: progress.left,
       runsSoFar: state.runs,
     };
   }
 
-  /** Rough: the in-flight documents at the pace this run has processed documents so far. */
-  private etaSeconds(inFlight: number): number | undefined {
-    const done = processed(this.source.state.counters) - this.processedAtStart;
-    const elapsed = (Date.now() - this.runStartedAt) / 1000;
-    return done > 0 && inFlight > 0 ? Math.round((inFlight * elapsed) / done) : undefined;
+  /**
+   * The documents left (listed in this sync run, not done; at least those in flight) at the pace
+   * the sync run has done documents so far. Date.now() is workflow time (the current task's), so a
+   * query reads it without changing any state. Pages not listed yet are unknown: the ETA covers
+   * what is known, and grows as pages are listed.
+   */
+  private progress(inFlight: number): { left?: number; etaSeconds?: number } {
+    const { state } = this.source;
+    const run = state.syncRunProgress ?? this.runStart;
+    const done = processedCount(state.counters) - run.processedBefore;
+    // Once the run's listing is complete every document has started: what is left is in flight.
+    const listed = state.syncRunId !== undefined ? (state.syncRunProgress?.toFetch ?? 0) : 0;
+    const left = Math.max(listed - done, inFlight, 0);
+    const elapsedSeconds = (Date.now() - run.startedAt) / 1000;
+    if (left === 0) return { left };
+    return { left, etaSeconds: done > 0 && elapsedSeconds > 0 ? Math.round((left * elapsedSeconds) / done) : undefined };
   }
-}
-
-function processed(c: SyncCounters): number {
-  return c.fetched + c.unchanged + c.skipped + c.failed;
 }

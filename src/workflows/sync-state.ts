@@ -1,7 +1,7 @@
 // The syncUser state's bookkeeping: a fresh state, a sync run's start and end, and what a listed
 // page changes. Pure (uuid4 aside): no commands are issued here.
 import { uuid4 } from '@temporalio/workflow';
-import type { CarriedState, RetrieveMetadataResult } from './types.js';
+import type { CarriedState, RetrieveMetadataResult, SyncCounters } from './types.js';
 
 export function freshState(): CarriedState {
   return {
@@ -21,6 +21,7 @@ export function beginSyncRun(state: CarriedState): string {
   state.syncRunId = uuid4();
   state.pageNo = 0;
   state.sweeping = Object.keys(state.milestone).length === 0;
+  state.syncRunProgress = { startedAt: Date.now(), processedBefore: processedCount(state.counters), toFetch: 0 };
   return state.syncRunId;
 }
 
@@ -32,6 +33,7 @@ export function recordPage(state: CarriedState, page: RetrieveMetadataResult): v
   state.counters.pages += 1;
   state.counters.listed += page.upserted;
   state.counters.deleted += page.deleted;
+  if (state.syncRunProgress) state.syncRunProgress.toFetch += page.toFetch.length;
   if (page.reset) state.sweeping = true;
 }
 
@@ -39,6 +41,11 @@ export function finishSyncRun(state: CarriedState): void {
   state.syncRunId = undefined;
   state.sweeping = false;
   state.lastSyncAt = new Date().toISOString();
+}
+
+/** Documents whose download reached an outcome (fetched, unchanged, skipped or failed). */
+export function processedCount(c: SyncCounters): number {
+  return c.fetched + c.unchanged + c.skipped + c.failed;
 }
 
 export function stripUndefined<T extends object>(value: T): Partial<T> {

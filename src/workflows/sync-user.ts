@@ -87,13 +87,15 @@ export async function syncUser(input: SyncUserInput): Promise<SyncUserResult> {
   const cancelled = () => requests.cancel;
   // Declared before any handler: buffered signals run as soon as their handler is set.
   const downloads = new DownloadWindow(opts.maxInFlight, state.inFlight);
+  const batchDocs = { running: 0 };
   const status = new SyncStatusBoard({
     workflowId,
     connector: input.connector,
     userId: input.userId,
     searchAttributes: opts.searchAttributes,
     state,
-    inFlight: () => downloads.count,
+    // Children and the documents of running batches (query only: no command depends on it).
+    inFlight: () => downloads.count + batchDocs.running,
   });
   const budget = new HistoryBudget(opts, state);
   const pages = new PageFetches();
@@ -187,6 +189,7 @@ export async function syncUser(input: SyncUserInput): Promise<SyncUserResult> {
           downloads.hold(retryAt);
         },
         counted: countOutcome,
+        running: (delta) => void (batchDocs.running += delta),
         ...(overlap ? { lanes: { limiter: lanes, waitOutHold: () => downloads.waitOutHold(holdWait) } } : {}),
       } satisfies BatchHooks);
     }

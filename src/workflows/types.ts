@@ -75,6 +75,17 @@ export interface CarriedState {
   rateLimitStreak?: number;
   /** The last listing's connector can long-poll for changes (waitForChanges). */
   canWaitForChanges?: boolean;
+  /** The current (or last) sync run's progress, for the status ETA; absent in runs carried before it. */
+  syncRunProgress?: SyncRunProgress;
+}
+
+export interface SyncRunProgress {
+  /** Workflow time (ms) the sync run began. */
+  startedAt: number;
+  /** Documents processed (fetched, unchanged, skipped, failed) before it began. */
+  processedBefore: number;
+  /** Documents its listed pages asked to fetch so far. */
+  toFetch: number;
 }
 
 export interface SyncUserInput {
@@ -108,8 +119,13 @@ export interface SyncStatus {
   lastError?: string;
   lastSyncAt?: string;
   syncRunId?: string;
-  /** Seconds, a rough estimate of the in-flight documents' remaining time. */
+  /**
+   * Seconds until the documents left are done, at the pace of the current sync run (workflow time);
+   * unset until a document is done or when nothing is left. Pages not listed yet are not counted.
+   */
   etaSeconds?: number;
+  /** Documents the current sync run's listed pages asked to fetch that are not done yet (in flight included). */
+  documentsLeft?: number;
   runsSoFar: number;
 }
 

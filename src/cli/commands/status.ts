@@ -155,7 +155,7 @@ function compactBlock(s: SyncStatus, withBars: boolean, width: number): string {
   const c = s.counters;
   const lines = [
     `${s.connector}/${s.userId}  ${s.phase}`,
-    `  listed ${c.listed}  fetched ${c.fetched}  failed ${c.failed}  deleted ${c.deleted}  in flight ${s.inFlight}`,
+    `  listed ${c.listed}  fetched ${c.fetched}  failed ${c.failed}  deleted ${c.deleted}  in flight ${s.inFlight}${s.documentsLeft ? `  left ${s.documentsLeft}` : ''}`,
   ];
   const timing = [s.nextSyncAt ? `next sync ${s.nextSyncAt}` : '', etaOf(s) ? `ETA ${etaOf(s)}` : ''].filter(Boolean).join('  ');
   if (timing) lines.push(`  ${timing}`);

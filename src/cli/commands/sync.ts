@@ -24,6 +24,7 @@ import {
 } from '../../workers/search-attributes.js';
 import { searchAttributes, syncWorkflowId } from '../../workflows/definitions.js';
 import type { SyncOptions, SyncUserInput } from '../../workflows/types.js';
+import { syncDescriptionFor } from '../sync-description.js';
 import { CliError, database, EXIT, settings, temporalClient, temporalConnection } from '../context.js';
 
 export function readJsonFile(file: string, what: string): JsonObject {
@@ -113,6 +114,7 @@ export async function startSync(connector: string, userId: string, flags: SyncFl
   const { handle, started } = await startOrNudgeSync(client, input, {
     taskQueue: settings().taskQueue,
     memo: { connector, userId },
+    ...(await syncDescriptionFor(input)), // what the Web UI shows: connector, user, non-secret config
     typedSearchAttributes: !withAttributes
       ? []
       : [
