@@ -1,12 +1,17 @@
-// Worker entry point: `npm run worker` / `docsync worker`. Reads env, builds the engine (which
-// migrates the database), serves metrics and health (DOCSYNC_METRICS_HOST, default 0.0.0.0), runs until SIGINT/SIGTERM, then drains and exits.
+// Worker entry point: `npm run worker [-- --role workflows]` / `docsync worker --role …`. Reads env, builds
+// the engine (which migrates the database), serves metrics and health (DOCSYNC_METRICS_HOST, default
+// 0.0.0.0), runs until SIGINT/SIGTERM, then drains and exits. The role (DOCSYNC_WORKER_ROLE, roles.ts)
+// decides what it polls and therefore what it imports.
 import { pino } from 'pino';
 import { createEngine } from './engine.js';
 import { engineOptionsFromEnv, readWorkerEnv } from './env.js';
 import { createMetrics, startHealthServer } from './metrics.js';
+import { withRoleFlag } from './roles.js';
 import { missingSearchAttributes, missingSearchAttributesMessage } from './search-attributes.js';
 
-export async function runWorker(environment: NodeJS.ProcessEnv = process.env): Promise<void> {
+/** `argv`: the worker's own arguments (`--role x` overrides DOCSYNC_WORKER_ROLE). */
+export async function runWorker(environment: NodeJS.ProcessEnv = process.env, argv: readonly string[] = []): Promise<void> {
+  environment = withRoleFlag(environment, argv);
   const env = readWorkerEnv(environment);
   const logger = pino({ level: env.LOG_LEVEL, base: { service: 'docsync-worker' } });
   const metrics = createMetrics();
@@ -36,7 +41,15 @@ export async function runWorker(environment: NodeJS.ProcessEnv = process.env): P
           })
         : undefined;
     if (health) logger.info({ url: `${health.url}/metrics` }, 'metrics and health endpoints listening');
-    logger.info({ address: env.TEMPORAL_ADDRESS, namespace: env.TEMPORAL_NAMESPACE, taskQueue: env.DOCSYNC_TASK_QUEUE }, 'worker started');
+    logger.info(
+      {
+        role: env.DOCSYNC_WORKER_ROLE,
+        address: env.TEMPORAL_ADDRESS,
+        namespace: env.TEMPORAL_NAMESPACE,
+        taskQueue: env.DOCSYNC_TASK_QUEUE,
+      },
+      'worker started',
+    );
     await done.finally(() => health?.close()); // resolves after SIGINT/SIGTERM once in-flight tasks drained
   } finally {
     await engine.close();
@@ -45,7 +58,7 @@ export async function runWorker(environment: NodeJS.ProcessEnv = process.env): P
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  runWorker().catch((err) => {
+  runWorker(process.env, process.argv.slice(2)).catch((err) => {
     console.error(`docsync worker failed: ${(err as Error).message}`);
     process.exit(1);
   });

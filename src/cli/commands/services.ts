@@ -21,7 +21,8 @@ export function registerServiceCommands(program: Command): void {
   program
     .command('worker')
     .description('run a worker against existing Temporal and Postgres (TEMPORAL_ADDRESS, DATABASE_URL, ...)')
-    .action(async () => (await workerModule()).runWorker());
+    .option('--role <role>', 'all | workflows | activities (default: DOCSYNC_WORKER_ROLE, else all)')
+    .action(async (flags: { role?: string }) => (await workerModule()).runWorker(process.env, flags.role ? ['--role', flags.role] : []));
   program
     .command('dev')
     .description('run Temporal (with Web UI), Postgres and a worker locally; Ctrl-C stops everything cleanly')
