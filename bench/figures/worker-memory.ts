@@ -9,6 +9,12 @@ import { expectRows, seconds, startSync } from '../sync.js';
 import type { FigureRow } from '../table.js';
 import { COMPILED_MAIN, startWorkerProcess } from '../worker-process.js';
 
+/**
+ * What README "Worker roles and sizing" recommends for activity workers: a 1 MiB young generation
+ * (V8's default grows it to 16 MiB per semi-space, which a 64 KiB-chunk stream fills and keeps).
+ */
+export const ACTIVITY_WORKER_NODE_OPTIONS = '--max-semi-space-size=1';
+
 export interface WorkerMemoryOptions {
   bytes: number;
   /** Quick runs stream a smaller file: their peak is not the 1 GiB target's reading. */
@@ -20,11 +26,16 @@ export async function workerMemoryFigure(services: BenchServices, opts: WorkerMe
   const runtime = compiled
     ? `compiled dist/ (plain node, built ${statSync(COMPILED_MAIN).mtime.toISOString().slice(0, 16)}Z)`
     : 'tsx from src/ (no dist/: run npm run build to measure the compiled worker)';
-  console.log(`  worker-memory: activities-only worker on ${runtime}`);
+  console.log(`  worker-memory: activities-only worker on ${runtime}, NODE_OPTIONS=${ACTIVITY_WORKER_NODE_OPTIONS}`);
   const env = await createBenchEnv(services, 'worker_memory', { count: 1, fileSize: opts.bytes });
   const workflows = await startWorkerProcess(services, env, { role: 'workflows' });
   try {
-    const activities = await startWorkerProcess(services, env, { role: 'activities', compiled, maxBytes: 2 * opts.bytes });
+    const activities = await startWorkerProcess(services, env, {
+      role: 'activities',
+      compiled,
+      maxBytes: 2 * opts.bytes,
+      nodeOptions: ACTIVITY_WORKER_NODE_OPTIONS,
+    });
     try {
       const idle = activities.rssMiB();
       const startupPeak = activities.peakRssMiB();
@@ -48,7 +59,7 @@ export async function workerMemoryFigure(services: BenchServices, opts: WorkerMe
           value: idle,
           unit: 'MiB',
           target: { op: '<=', value: 120 },
-          detail: `VmRSS once polling, ${runtime}; start-up peak ${startupPeak.toFixed(0)} MiB`,
+          detail: `VmRSS once polling, ${runtime}, NODE_OPTIONS=${ACTIVITY_WORKER_NODE_OPTIONS}; start-up peak ${startupPeak.toFixed(0)} MiB`,
         },
         {
           figure: 'worker-memory',
