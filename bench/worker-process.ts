@@ -25,8 +25,8 @@ export interface WorkerTuning {
   role?: WorkerRole;
   /** Run dist/workers/main.js with plain node (throws when there is no build). */
   compiled?: boolean;
-  /** NODE_OPTIONS of the worker process (e.g. the README's V8 young-generation cap for activity workers). */
-  nodeOptions?: string;
+  /** More environment for the worker process (e.g. the README's memory settings for activity workers). */
+  env?: Record<string, string>;
 }
 
 /** What a worker needs of a bench environment: its queue, database and blob dir. */
@@ -50,7 +50,7 @@ export async function startWorkerProcess(services: BenchServices, env: WorkerEnv
     env: {
       ...process.env,
       ...(tuning.role ? { DOCSYNC_WORKER_ROLE: tuning.role } : {}),
-      ...(tuning.nodeOptions ? { NODE_OPTIONS: tuning.nodeOptions } : {}),
+      ...tuning.env,
       TEMPORAL_ADDRESS: services.temporal.address,
       ...(tuning.bundle === false ? {} : { DOCSYNC_WORKFLOW_BUNDLE: services.bundlePath }),
       TEMPORAL_NAMESPACE: client.options.namespace,

@@ -11,9 +11,14 @@ import { COMPILED_MAIN, startWorkerProcess } from '../worker-process.js';
 
 /**
  * What README "Worker roles and sizing" recommends for activity workers: a 1 MiB young generation
- * (V8's default grows it to 16 MiB per semi-space, which a 64 KiB-chunk stream fills and keeps).
+ * (V8's default grows it to 16 MiB per semi-space, which a 64 KiB-chunk stream fills and keeps) and
+ * two glibc malloc arenas (the default, 8 per core, gives the SDK's native threads and V8's helpers
+ * arenas of their own that each keep freed memory resident).
  */
-export const ACTIVITY_WORKER_NODE_OPTIONS = '--max-semi-space-size=1';
+export const ACTIVITY_WORKER_ENV = { NODE_OPTIONS: '--max-semi-space-size=1', MALLOC_ARENA_MAX: '2' };
+const envText = Object.entries(ACTIVITY_WORKER_ENV)
+  .map(([k, v]) => `${k}=${v}`)
+  .join(' ');
 
 export interface WorkerMemoryOptions {
   bytes: number;
@@ -26,7 +31,7 @@ export async function workerMemoryFigure(services: BenchServices, opts: WorkerMe
   const runtime = compiled
     ? `compiled dist/ (plain node, built ${statSync(COMPILED_MAIN).mtime.toISOString().slice(0, 16)}Z)`
     : 'tsx from src/ (no dist/: run npm run build to measure the compiled worker)';
-  console.log(`  worker-memory: activities-only worker on ${runtime}, NODE_OPTIONS=${ACTIVITY_WORKER_NODE_OPTIONS}`);
+  console.log(`  worker-memory: activities-only worker on ${runtime}, ${envText}`);
   const env = await createBenchEnv(services, 'worker_memory', { count: 1, fileSize: opts.bytes });
   const workflows = await startWorkerProcess(services, env, { role: 'workflows' });
   try {
@@ -34,7 +39,7 @@ export async function workerMemoryFigure(services: BenchServices, opts: WorkerMe
       role: 'activities',
       compiled,
       maxBytes: 2 * opts.bytes,
-      nodeOptions: ACTIVITY_WORKER_NODE_OPTIONS,
+      env: ACTIVITY_WORKER_ENV,
     });
     try {
       const idle = activities.rssMiB();
@@ -59,7 +64,7 @@ export async function workerMemoryFigure(services: BenchServices, opts: WorkerMe
           value: idle,
           unit: 'MiB',
           target: { op: '<=', value: 120 },
-          detail: `VmRSS once polling, ${runtime}, NODE_OPTIONS=${ACTIVITY_WORKER_NODE_OPTIONS}; start-up peak ${startupPeak.toFixed(0)} MiB`,
+          detail: `VmRSS once polling, ${runtime}, ${envText}; start-up peak ${startupPeak.toFixed(0)} MiB`,
         },
         {
           figure: 'worker-memory',
