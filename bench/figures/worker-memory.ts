@@ -15,7 +15,7 @@ import { COMPILED_MAIN, startWorkerProcess } from '../worker-process.js';
  * two glibc malloc arenas (the default, 8 per core, gives the SDK's native threads and V8's helpers
  * arenas of their own that each keep freed memory resident).
  */
-export const ACTIVITY_WORKER_ENV = { NODE_OPTIONS: '--max-semi-space-size=1', MALLOC_ARENA_MAX: '2' };
+const ACTIVITY_WORKER_ENV = { NODE_OPTIONS: '--max-semi-space-size=1', MALLOC_ARENA_MAX: '2' };
 const envText = Object.entries(ACTIVITY_WORKER_ENV)
   .map(([k, v]) => `${k}=${v}`)
   .join(' ');

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { ConfigError } from '../core/errors.js';
 
-export const WORKER_ROLES = ['all', 'workflows', 'activities'] as const;
+const WORKER_ROLES = ['all', 'workflows', 'activities'] as const;
 export type WorkerRole = (typeof WORKER_ROLES)[number];
 
 /** The env schema's field: unset or empty → `all` (what a single worker process always did). */
@@ -17,7 +17,7 @@ export const workerRoleSchema = z.preprocess(
 );
 
 /** `--role x` / `--role=x` on the worker's command line; undefined when absent. */
-export function roleFlag(argv: readonly string[]): string | undefined {
+function roleFlag(argv: readonly string[]): string | undefined {
   const at = argv.indexOf('--role');
   if (at >= 0) {
     const value = argv[at + 1];
