@@ -50,15 +50,20 @@ export function treeCpuMs(rootPid: number): number {
   return total;
 }
 
-/** Peak resident set size of `pid`, MiB (VmHWM). */
-export function peakRssMiB(pid: number): number {
+function statusMiB(pid: number, field: 'VmHWM' | 'VmRSS'): number {
   try {
-    const kb = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    const kb = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
     return kb ? Number(kb) / 1024 : 0;
   } catch {
     return 0;
   }
 }
+
+/** Peak resident set size of `pid`, MiB (VmHWM). */
+export const peakRssMiB = (pid: number): number => statusMiB(pid, 'VmHWM');
+
+/** Resident set size of `pid` now, MiB (VmRSS). */
+export const rssMiB = (pid: number): number => statusMiB(pid, 'VmRSS');
 
 function benchCpuMs(): number {
   const usage = process.cpuUsage();

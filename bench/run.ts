@@ -12,6 +12,7 @@ import { listingFigure } from './figures/listing.js';
 import { scaleFigure } from './figures/scale.js';
 import { streamingFigure } from './figures/streaming.js';
 import { usersFigure } from './figures/users.js';
+import { workerMemoryFigure } from './figures/worker-memory.js';
 import { startBenchServices, type BenchServices } from './services.js';
 import { printTable, writeResults, type FigureRow } from './table.js';
 
@@ -61,6 +62,8 @@ const figures: Record<string, (s: BenchServices) => Promise<FigureRow[]>> = {
       worker,
     }),
   streaming: (s) => streamingFigure(s, { bytes: quick ? 64 * 2 ** 20 : 2 ** 30 }),
+  // Activities-only worker (compiled when dist/ exists): idle RSS and peak RSS streaming 1 GiB (quick: 64 MiB).
+  'worker-memory': (s) => workerMemoryFigure(s, { bytes: quick ? 64 * 2 ** 20 : 2 ** 30, quick }),
   users: (s) =>
     usersFigure(s, {
       users: usersK,

@@ -105,7 +105,7 @@ export async function createBenchEnv(services: BenchServices, name: string, corp
     appSecret: fake.appSecret,
     refreshToken: fake.refreshToken,
   });
-  const activities = engine.activities();
+  const activities = await engine.activities();
   return {
     name,
     databaseUrl,

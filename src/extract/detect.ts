@@ -1,7 +1,6 @@
 // Content type detection: the bytes win over what the source declared. Binary formats are
 // sniffed with `file-type`; text formats have no magic, so for them the declared type (or the
 // file name's extension) decides.
-import { fileTypeFromFile } from 'file-type';
 import { mimeTypeFromName } from '../connectors/shared/mime.js';
 
 export interface DetectedType {
@@ -46,6 +45,8 @@ export async function detectContentType(filePath: string, declaredMimeType: stri
         return fromName ? { mimeType: fromName, source: 'extension' as const } : undefined;
       })();
 
+  // Loaded on first use (≈ 11 MiB): an idle activity worker does not hold it.
+  const { fileTypeFromFile } = await import('file-type');
   const sniffed = await fileTypeFromFile(filePath);
   if (sniffed) {
     const container = CONTAINERS[sniffed.mime];

@@ -1,5 +1,5 @@
 // HTML and XHTML through `html-to-text`: readable text without markup, scripts or styles.
-import { convert, type HtmlToTextOptions } from 'html-to-text';
+import type { HtmlToTextOptions } from 'html-to-text';
 import type { Extractor } from './types.js';
 import { decode, encodingOf, readPrefix } from './plain-text.js';
 
@@ -25,6 +25,8 @@ export const extractHtml: Extractor = async (filePath, ctx) => {
   const { bytes, complete } = await readPrefix(filePath, Math.min(ctx.options.maxInputBytes, HTML_INPUT_CAP));
   const html = decode(bytes, encodingOf(bytes, ctx.charset));
   // Our own cap decides; html-to-text's default limit would cut silently at 16 Mi chars.
+  // Loaded on first use (≈ 9 MiB): an idle activity worker does not hold it.
+  const { convert } = await import('html-to-text');
   const text = convert(html, { ...baseOptions, limits: { maxInputLength: html.length + 1 } });
   return { text, truncated: !complete };
 };

@@ -4,17 +4,35 @@ import { promises as fs } from 'node:fs';
 import { UnsupportedContentError } from '../core/errors.js';
 import type { Extractor } from './types.js';
 
-/** Enough input for `maxTextBytes` of UTF-8 output from any encoding (UTF-16 needs 2 bytes/char). */
-const inputBytesFor = (maxTextBytes: number) => 2 * maxTextBytes + 16;
+/**
+ * Input for `maxTextBytes` of UTF-8 output: every byte of UTF-8 or a single-byte charset decodes to
+ * at least one output byte (4 more: a BOM, a character cut at the end); UTF-16 needs 2 per byte.
+ */
+const inputBytesFor = (maxTextBytes: number, encoding: string) =>
+  encoding.startsWith('utf-16') ? 2 * maxTextBytes + 16 : maxTextBytes + 4;
 
 export const extractPlainText: Extractor = async (filePath, ctx) => {
-  const { bytes, complete } = await readPrefix(filePath, inputBytesFor(ctx.options.maxTextBytes));
+  const max = ctx.options.maxTextBytes;
+  let { bytes, complete } = await readPrefix(filePath, inputBytesFor(max, 'utf-8'));
   const encoding = encodingOf(bytes, ctx.charset);
+  if (!complete && encoding.startsWith('utf-16')) ({ bytes, complete } = await readPrefix(filePath, inputBytesFor(max, encoding)));
   if (!encoding.startsWith('utf-16') && looksBinary(bytes)) {
     throw new UnsupportedContentError(`content declared as ${ctx.mimeType} looks binary (NUL bytes)`);
   }
-  return { text: decode(bytes, encoding), truncated: !complete };
+  // UTF-8 is cut here, on a character boundary, so valid text decodes to at most `max` bytes and the
+  // caller's truncate() has nothing to copy: a 1 GiB log costs one buffer and one string of the cap.
+  const input = encoding === 'utf-8' && bytes.length > max ? bytes.subarray(0, utf8Boundary(bytes, max + bomLength(bytes))) : bytes;
+  return { text: decode(input, encoding), truncated: !complete || input.length < bytes.length };
 };
+
+const bomLength = (bytes: Buffer) => (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0);
+
+/** The largest end ≤ `limit` that does not split a UTF-8 character. */
+function utf8Boundary(bytes: Buffer, limit: number): number {
+  let end = Math.min(limit, bytes.length);
+  while (end > 0 && end < bytes.length && (bytes[end] & 0xc0) === 0x80) end--;
+  return end;
+}
 
 /** Reads at most `limit` bytes; `complete` is false when the file is longer. */
 export async function readPrefix(filePath: string, limit: number): Promise<{ bytes: Buffer; complete: boolean }> {

@@ -6,7 +6,7 @@ import type { PayloadCodec } from '@temporalio/common';
 import { NativeConnection, type LogLevel, type Worker } from '@temporalio/worker';
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
-import { createActivities, type ActivityDeps } from '../activities/index.js';
+import type { ActivityDeps, createActivities } from '../activities/index.js';
 import { registerAppQuotas, type AppQuotasSettings } from '../connectors/shared/app-quota.js';
 import { reserveAppQuota } from '../store/app-quotas.js';
 import { BlobStore } from '../store/blobs.js';
@@ -62,8 +62,11 @@ export interface Engine<Credentials extends CredentialStore | undefined = Creden
   options: EngineOptions;
   /** Migrations this engine applied when it opened (empty when the schema was current). */
   applied: string[];
-  /** The activities a worker of this engine runs, for callers that invoke them without Temporal. */
-  activities(overrides?: Partial<ActivityDeps>): ReturnType<typeof createActivities>;
+  /**
+   * The activities a worker of this engine runs, for callers that invoke them without Temporal.
+   * Imported on first use, so an engine that runs only workflows never loads extractors or connectors.
+   */
+  activities(overrides?: Partial<ActivityDeps>): Promise<ReturnType<typeof createActivities>>;
   /** Builds a worker on this engine's connection, stores and task queue (not yet running). */
   createWorker(overrides?: Partial<DocsyncWorkerOptions>): Promise<Worker>;
   /** Builds a worker and runs it in the background. */
@@ -133,7 +136,10 @@ function assemble(parts: EngineParts): Engine {
     blobs,
     options,
     applied: parts.applied,
-    activities: (overrides = {}) => createActivities({ pool, blobs, logger: options.logger, credentials, ...overrides }),
+    async activities(overrides = {}) {
+      const { createActivities } = await import('../activities/index.js');
+      return createActivities({ pool, blobs, logger: options.logger, credentials, ...overrides });
+    },
     async createWorker(overrides = {}) {
       // A worker given its own blob dir gets its own store over it.
       const ownBlobDir = overrides.blobDir !== undefined && overrides.blobDir !== options.blobDir;

@@ -8,10 +8,13 @@ import { DEFAULT_TASK_QUEUE } from '../workflows/types.js';
 import type { EngineOptions } from './engine.js';
 import type { DocsyncMetrics } from './metrics.js';
 import { payloadCodecFromEnv } from './payload-codec.js';
+import { workerRoleSchema } from './roles.js';
 import { loadTemporalSettings, type TemporalSettings } from './temporal-connection.js';
 
 const envSchema = z.object({
   DOCSYNC_TASK_QUEUE: z.string().default(DEFAULT_TASK_QUEUE),
+  /** all | workflows | activities (README "Worker roles and sizing"); `--role` on the command line wins. */
+  DOCSYNC_WORKER_ROLE: workerRoleSchema,
   DATABASE_URL: z.string().min(1, 'DATABASE_URL is required (postgres://user@host:port/db)'),
   /** Postgres schema for docsync's tables (created if missing); unset: the database's default (public). */
   DOCSYNC_DB_SCHEMA: z
@@ -91,6 +94,7 @@ export function engineOptionsFromEnv(
     payloadCodec: payloadCodecFromEnv(environment),
     runtime: { logLevel: 'WARN', prometheusBindAddress: exportMetrics ? env.DOCSYNC_CORE_METRICS_ADDRESS : undefined },
     worker: {
+      role: env.DOCSYNC_WORKER_ROLE,
       limits: { maxBytes: env.DOCSYNC_MAX_BYTES, maxTextBytes: env.DOCSYNC_MAX_TEXT_BYTES },
       tikaUrl: env.TIKA_URL,
       maxConcurrentActivityTaskExecutions: env.DOCSYNC_MAX_CONCURRENT_ACTIVITIES,

@@ -1,9 +1,12 @@
-// Worker entry point: `npm run worker` / `docsync worker`. Reads env, builds the engine (which
-// migrates the database), serves metrics and health (DOCSYNC_METRICS_HOST, default 0.0.0.0), runs until SIGINT/SIGTERM, then drains and exits.
+// Worker entry point: `npm run worker [-- --role workflows]` / `docsync worker --role …`. Reads env, builds
+// the engine (which migrates the database), serves metrics and health (DOCSYNC_METRICS_HOST, default
+// 0.0.0.0), runs until SIGINT/SIGTERM, then drains and exits. The role (DOCSYNC_WORKER_ROLE, roles.ts)
+// decides what it polls and therefore what it imports.
 import { pino } from 'pino';
 import { createEngine } from './engine.js';
 import { engineOptionsFromEnv, readWorkerEnv } from './env.js';
 import { createMetrics, registerFleetGauges, startHealthServer } from './metrics.js';
+import { withRoleFlag } from './roles.js';
 import { installRuntimeOnce } from './runtime.js';
 import { missingSearchAttributes, missingSearchAttributesMessage } from './search-attributes.js';
 import { receiverListen, startReceiver } from '../webhooks/receiver.js';
@@ -13,7 +16,13 @@ export interface RunWorkerHooks {
   onStarted?(): void;
 }
 
-export async function runWorker(environment: NodeJS.ProcessEnv = process.env, hooks: RunWorkerHooks = {}): Promise<void> {
+/** `argv`: the worker's own arguments (`--role x` overrides DOCSYNC_WORKER_ROLE). */
+export async function runWorker(
+  environment: NodeJS.ProcessEnv = process.env,
+  argv: readonly string[] = [],
+  hooks: RunWorkerHooks = {},
+): Promise<void> {
+  environment = withRoleFlag(environment, argv);
   const env = readWorkerEnv(environment);
   const logger = pino({ level: env.LOG_LEVEL, base: { service: 'docsync-worker' } });
   const metrics = createMetrics();
@@ -52,7 +61,15 @@ export async function runWorker(environment: NodeJS.ProcessEnv = process.env, ho
       ? await startReceiver({ ...receiverListen(environment), pool: engine.pool, client: engine.client, logger, env: environment })
       : undefined;
     if (webhooks) logger.info({ url: webhooks.url, routes: webhooks.routes }, 'webhook receiver listening');
-    logger.info({ address: env.TEMPORAL_ADDRESS, namespace: env.TEMPORAL_NAMESPACE, taskQueue: env.DOCSYNC_TASK_QUEUE }, 'worker started');
+    logger.info(
+      {
+        role: env.DOCSYNC_WORKER_ROLE,
+        address: env.TEMPORAL_ADDRESS,
+        namespace: env.TEMPORAL_NAMESPACE,
+        taskQueue: env.DOCSYNC_TASK_QUEUE,
+      },
+      'worker started',
+    );
     hooks.onStarted?.();
     await done.finally(() => Promise.all([health?.close(), webhooks?.close()])); // resolves after SIGINT/SIGTERM once in-flight tasks drained
   } finally {
@@ -62,7 +79,7 @@ export async function runWorker(environment: NodeJS.ProcessEnv = process.env, ho
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  runWorker().catch((err) => {
+  runWorker(process.env, process.argv.slice(2)).catch((err) => {
     console.error(`docsync worker failed: ${(err as Error).message}`);
     process.exit(1);
   });

@@ -6,16 +6,19 @@ import type { PayloadCodec } from '@temporalio/common';
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
 import { bundleWorkflowCode, type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
-import { createActivities, type ActivityDeps } from '../activities/index.js';
+import type { ActivityDeps } from '../activities/index.js';
 import { ConfigError } from '../core/errors.js';
 import { BlobStore } from '../store/blobs.js';
 import type { CredentialStore } from '../store/credentials.js';
 import { activityDurationInterceptor } from './metrics.js';
+import { runsActivities, runsWorkflows, type WorkerRole } from './roles.js';
 import { demotedLogger, runtimeLogger } from './runtime.js';
 import { prebuiltWorkflowBundle } from './workflow-bundle.js';
 
 export interface DocsyncWorkerOptions {
   connection: NativeConnection;
+  /** all (default) | workflows (no activity code imported) | activities (no workflow bundle or V8 context). */
+  role?: WorkerRole;
   namespace: string;
   taskQueue: string;
   pool: Pool;
@@ -79,11 +82,34 @@ async function workflowCode(options: DocsyncWorkerOptions): Promise<Pick<WorkerO
 }
 
 export async function createDocsyncWorker(options: DocsyncWorkerOptions): Promise<Worker> {
+  const activities = runsActivities(options.role) ? await loadActivities(options) : undefined;
+  const workflows = runsWorkflows(options.role) ? await workflowCode(options) : {};
+  return Worker.create({
+    connection: options.connection,
+    namespace: options.namespace,
+    taskQueue: options.taskQueue,
+    ...(activities ? { activities } : {}),
+    ...(activities && options.metrics ? { interceptors: { activity: [activityDurationInterceptor(options.metrics)] } } : {}),
+    ...workflows,
+    maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions ?? 20,
+    maxConcurrentWorkflowTaskExecutions: options.maxConcurrentWorkflowTaskExecutions ?? 40,
+    ...(options.maxCachedWorkflows ? { maxCachedWorkflows: options.maxCachedWorkflows } : {}),
+    shutdownGraceTime: options.shutdownGraceTime ?? '30 seconds',
+    ...(options.payloadCodec ? { dataConverter: { payloadCodecs: [options.payloadCodec] } } : {}),
+  });
+}
+
+/**
+ * The activity side, imported only by roles that run it: a workflows-only worker then never loads
+ * extractors, the pipeline or connector code (roles test: module log of a workflows worker).
+ */
+async function loadActivities(options: DocsyncWorkerOptions) {
   const blobs = options.blobs ?? new BlobStore(options.blobDir);
   // Temp files of a worker that crashed mid-download are never renamed into the store: sweep the old ones.
   const swept = await blobs.sweepTemp();
   if (swept > 0) options.logger.info({ swept }, 'removed stale blob temp files');
-  const activities = createActivities({
+  const { createActivities } = await import('../activities/index.js');
+  return createActivities({
     pool: options.pool,
     blobs,
     logger: options.logger,
@@ -91,18 +117,5 @@ export async function createDocsyncWorker(options: DocsyncWorkerOptions): Promis
     limits: options.limits,
     tikaUrl: options.tikaUrl,
     metrics: options.metrics,
-  });
-  return Worker.create({
-    connection: options.connection,
-    namespace: options.namespace,
-    taskQueue: options.taskQueue,
-    activities,
-    ...(options.metrics ? { interceptors: { activity: [activityDurationInterceptor(options.metrics)] } } : {}),
-    ...(await workflowCode(options)),
-    maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions ?? 20,
-    maxConcurrentWorkflowTaskExecutions: options.maxConcurrentWorkflowTaskExecutions ?? 40,
-    ...(options.maxCachedWorkflows ? { maxCachedWorkflows: options.maxCachedWorkflows } : {}),
-    shutdownGraceTime: options.shutdownGraceTime ?? '30 seconds',
-    ...(options.payloadCodec ? { dataConverter: { payloadCodecs: [options.payloadCodec] } } : {}),
   });
 }

@@ -148,7 +148,7 @@ async function runDev(flags: { uiPort: string; port: string }): Promise<void> {
       console.log(`Settings for other shells are in ${DEV_ENV_FILE} (the docsync CLI reads it). Ctrl-C stops everything.`);
       process.env.DOCSYNC_METRICS_HOST ??= '127.0.0.1'; // dev metrics are for this machine only
       // Returns after SIGINT/SIGTERM once in-flight work drained, or throws a startup error.
-      await (await workerModule()).runWorker(process.env, { onStarted: () => phase === 'starting' && (phase = 'running') });
+      await (await workerModule()).runWorker(process.env, [], { onStarted: () => phase === 'starting' && (phase = 'running') });
     } finally {
       await postgres.stop();
       await temporal.stop();

@@ -11,6 +11,7 @@ export function registerServiceCommands(program: Command): void {
   program
     .command('worker')
     .description('run a worker against existing Temporal and Postgres (TEMPORAL_ADDRESS, DATABASE_URL, ...)')
-    .action(async () => (await workerModule()).runWorker());
+    .option('--role <role>', 'all | workflows | activities (default: DOCSYNC_WORKER_ROLE, else all)')
+    .action(async (flags: { role?: string }) => (await workerModule()).runWorker(process.env, flags.role ? ['--role', flags.role] : []));
   registerDevCommand(program);
 }
