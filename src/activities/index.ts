@@ -22,6 +22,7 @@ import { prepareConnector, withHeartbeats } from './connector-context.js';
 import { withTypedFailures } from './failures.js';
 import { activityMetrics, type DocsyncMetrics } from './metrics.js';
 import { createRetrieveMetadata } from './retrieve-metadata.js';
+import { createWatchActivities } from './watch-channels.js';
 
 export interface ActivityDeps {
   pool: Pool;
@@ -123,6 +124,7 @@ export function createActivities(deps: ActivityDeps) {
     retrieveData: announcing(retrieveData),
     retrieveDataBatch: announcing(retrieveDataBatch),
     recordDocFailure,
+    ...createWatchActivities(deps),
   };
 }
 
