@@ -49,13 +49,19 @@ export function createWatchActivities(deps: { pool: Pool; logger: Logger; creden
       if (ref.connector !== 'gmail' && (!env.baseUrl || !path)) {
         throw new ConfigError('push channels need DOCSYNC_PUSH_URL (the receiver base URL)', ['DOCSYNC_PUSH_URL']);
       }
-      const channel = await connector.watch(ctx, {
-        channelId,
-        token: channelToken(env.secret, channelId, ref.userId),
-        address: env.baseUrl && path ? `${env.baseUrl}${path}` : undefined,
-        topic: env.gmailTopic,
-        ttlMs,
-      });
+      const token = channelToken(env.secret, channelId, ref.userId);
+      // Recorded before asking: Drive posts its `sync` message as soon as the channel exists, maybe
+      // before the answer reaches us, and the receiver only accepts channels it can find.
+      const key = { channelId, connector: ref.connector, userId: ref.userId };
+      await saveChannel(deps.pool, { ...key, expiresAt: new Date(Date.now() + ttlMs) });
+      let channel: WatchChannel;
+      try {
+        const address = env.baseUrl && path ? `${env.baseUrl}${path}` : undefined;
+        channel = await connector.watch(ctx, { channelId, token, address, topic: env.gmailTopic, ttlMs });
+      } catch (err) {
+        await stopChannelRecord(deps.pool, channelId).catch(() => undefined);
+        throw err;
+      }
       if (channel.sourceAccount) {
         await registerSourceAccount(deps.pool, {
           connector: ref.connector,
@@ -63,7 +69,7 @@ export function createWatchActivities(deps: { pool: Pool; logger: Logger; creden
           userId: ref.userId,
         });
       }
-      await saveChannel(deps.pool, { ...channel, connector: ref.connector, userId: ref.userId });
+      await saveChannel(deps.pool, { ...key, resourceId: channel.resourceId, expiresAt: channel.expiresAt });
       deps.logger.info({ connector: ref.connector, userId: ref.userId, channelId, expiresAt: channel.expiresAt }, 'push channel opened');
       return { channelId: channel.channelId, resourceId: channel.resourceId, expiresAt: channel.expiresAt.toISOString(), openedAt };
     });

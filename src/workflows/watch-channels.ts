@@ -36,7 +36,7 @@ export interface WatchChannelsInput {
   ref: ConnectorRef;
   /** Lifetime asked of each channel; renewal comes before it ends (default per connector). */
   ttlMs?: number;
-  /** How long before the end a channel is replaced (default 1 h, at most a fifth of its lifetime). */
+  /** How long before the end a channel is replaced (default 1 h, at most half its lifetime). */
   renewBeforeMs?: number;
   /** Continue as new after this many renewals (default 20). */
   renewalsPerRun?: number;
@@ -80,7 +80,8 @@ const acts = proxyActivities<ReturnType<typeof createWatchActivities>>({
 export function renewalTime(channel: OpenedChannel, ttlMs: number, renewBeforeMs: number): number {
   const opened = Date.parse(channel.openedAt);
   const end = Math.min(Date.parse(channel.expiresAt), opened + ttlMs);
-  const margin = Math.min(renewBeforeMs, (end - opened) / 5);
+  // A provider granting a short channel must not make renewals back to back.
+  const margin = Math.min(renewBeforeMs, (end - opened) / 2);
   return end - margin;
 }
 
