@@ -41,7 +41,8 @@ export class FakeGmailPush {
   subscription?: PushSubscription;
   private readonly key = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
   private readonly otherKey = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
-  private nextMessageId = 1000;
+  /** Pub/Sub messageIds are unique across the project: a fresh fake must not reuse another's. */
+  private nextMessageId = crypto.randomInt(1e12, 9e12);
   private readonly sending = new Set<Promise<void>>();
 
   constructor(private readonly gmail: FakeGmail) {
