@@ -127,6 +127,8 @@ describe('Drive changes.watch push', () => {
     expect(f.drivePush.live()).toEqual([]);
     await receiver.notifier.idle();
     expect(receiver.notifier.counts.signalled).toBe(0);
-    await maybeRecordHistory(watch, 'watch-channels-renewal');
+    // The first run (open, timer, open, stop the old, continue-as-new) and the last (timer, stop signal, stop).
+    await maybeRecordHistory(h.client.workflow.getHandle(watch.workflowId, watch.firstExecutionRunId), 'watch-channels-renewal');
+    await maybeRecordHistory(watch, 'watch-channels-stopped');
   });
 });

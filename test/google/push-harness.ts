@@ -1,6 +1,6 @@
 // What the push scenarios share: the receiver started in-process (startWebhookServer + webhookRoutes
 // + SyncNotifier, stopped after the test), a user's first sync waited for, and a user's watch started.
-import type { WorkflowHandle } from '@temporalio/client';
+import type { WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { startWebhookServer, type WebhookServer } from '../../src/webhooks/server.js';
 import { SyncNotifier } from '../../src/webhooks/notifier.js';
 import { webhookRoutes, type RouteDeps } from '../../src/webhooks/routes/index.js';
@@ -50,7 +50,11 @@ export async function firstSync(h: Harness, f: FakeGoogle, connector: GoogleUser
   return { user: { connector, userId, credentialRef, config } satisfies GoogleUser, handle: handle as SyncHandle };
 }
 
-export async function startWatch(h: Harness, user: GoogleUser, extra: Omit<WatchChannelsInput, 'ref'> = {}): Promise<WorkflowHandle> {
+export async function startWatch(
+  h: Harness,
+  user: GoogleUser,
+  extra: Omit<WatchChannelsInput, 'ref'> = {},
+): Promise<WorkflowHandleWithFirstExecutionRunId> {
   const handle = await startWatchChannels(
     h.client,
     { ref: { connector: user.connector, userId: user.userId, credentialRef: user.credentialRef, config: user.config }, ...extra },
