@@ -77,7 +77,7 @@ const acts = proxyActivities<ReturnType<typeof createWatchActivities>>({
 });
 
 /** When to replace a channel: before it expires, and no later than its requested lifetime. */
-export function renewalTime(channel: OpenedChannel, ttlMs: number, renewBeforeMs: number): number {
+function renewalTime(channel: OpenedChannel, ttlMs: number, renewBeforeMs: number): number {
   const opened = Date.parse(channel.openedAt);
   const end = Math.min(Date.parse(channel.expiresAt), opened + ttlMs);
   // A provider granting a short channel must not make renewals back to back.

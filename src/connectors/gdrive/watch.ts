@@ -8,7 +8,7 @@ import { FIXED_SCHEDULE, type GoogleApi } from '../google/api.js';
 import type { GdriveConfig } from './config.js';
 
 /** Drive keeps a changes channel for at most a week; asking for longer is refused. */
-export const DRIVE_MAX_CHANNEL_MS = 7 * 24 * 3600 * 1000;
+const DRIVE_MAX_CHANNEL_MS = 7 * 24 * 3600 * 1000;
 
 export async function watchDriveChanges(
   ctx: ConnectorContext<GdriveConfig>,

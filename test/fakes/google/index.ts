@@ -7,7 +7,7 @@ import { FakeGmail } from './gmail.js';
 import { FakeDrivePush } from './drive-push.js';
 import { FakeGmailPush } from './gmail-push.js';
 
-export { FakeOAuth, FakeDrive, FakeGmail, FakeDrivePush, FakeGmailPush, GOOGLE_TYPES };
+export { FakeOAuth, FakeDrive, FakeGmail, GOOGLE_TYPES };
 export type { Failure, LoggedRequest };
 
 /** Route names used by `count`, `counts` and `failNext`. */
