@@ -23,6 +23,7 @@ import { withTypedFailures } from './failures.js';
 import { activityMetrics, type DocsyncMetrics } from './metrics.js';
 import { createRetrieveMetadata } from './retrieve-metadata.js';
 import { createWaitForChanges } from './wait-for-changes.js';
+import { createWatchActivities } from './watch-channels.js';
 
 export interface ActivityDeps {
   pool: Pool;
@@ -125,6 +126,7 @@ export function createActivities(deps: ActivityDeps) {
     retrieveDataBatch: announcing(retrieveDataBatch),
     recordDocFailure,
     waitForChanges: createWaitForChanges({ logger: deps.logger, credentials: deps.credentials }),
+    ...createWatchActivities(deps),
   };
 }
 

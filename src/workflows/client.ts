@@ -19,6 +19,7 @@ import {
   syncWorkflowId,
 } from './definitions.js';
 import { syncUser } from './sync-user.js';
+import { stopWatchSignal, watchChannels, watchWorkflowId, type WatchChannelsInput } from './watch-channels.js';
 import { DEFAULT_TASK_QUEUE, type SyncSettings, type SyncStatus, type SyncUserInput } from './types.js';
 
 export type SyncHandle = WorkflowHandle<typeof syncUser>;
@@ -104,5 +105,27 @@ export async function isSyncRunning(handle: WorkflowHandle): Promise<boolean> {
   } catch (err) {
     if (err instanceof WorkflowNotFoundError) return false;
     throw err;
+  }
+}
+
+/**
+ * Starts the user's push-channel lifecycle under `watch/<connector>/<user>`, or leaves the one
+ * running alone (its channel is already open): one channel chain per user and connector.
+ */
+export async function startWatchChannels(client: Client, input: WatchChannelsInput, options: { taskQueue?: string } = {}) {
+  return client.workflow.start(watchChannels, {
+    taskQueue: options.taskQueue ?? DEFAULT_TASK_QUEUE,
+    workflowId: watchWorkflowId(input.ref.connector, input.ref.userId),
+    workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+    args: [input],
+  });
+}
+
+/** Ends the user's push (user disconnected): the workflow stops its channel at the provider and ends. */
+export async function stopWatchChannels(client: Client, connector: string, userId: string): Promise<void> {
+  try {
+    await client.workflow.getHandle(watchWorkflowId(connector, userId)).signal(stopWatchSignal);
+  } catch (err) {
+    if (!(err instanceof WorkflowNotFoundError)) throw err;
   }
 }

@@ -13,6 +13,8 @@ import {
   querySyncSettings,
   signalSync as sendSignal,
   startOrNudgeSync,
+  startWatchChannels,
+  stopWatchChannels,
   syncHandle,
   type SyncHandle,
   type SyncSignalName,
@@ -127,9 +129,23 @@ export async function startSync(connector: string, userId: string, flags: SyncFl
     const missing = await missingSearchAttributes(await temporalConnection(), namespace).catch(() => ['Docsync*']);
     throw new CliError(missingSearchAttributesMessage(namespace, missing), EXIT.config);
   });
+  const push = await startPush(client, input);
   return started
-    ? `started ${handle.workflowId} on task queue ${settings().taskQueue}`
-    : `${handle.workflowId} is already running: sent syncNow`;
+    ? `started ${handle.workflowId} on task queue ${settings().taskQueue}${push}`
+    : `${handle.workflowId} is already running: sent syncNow${push}`;
+}
+
+/** With push configured (receiver URL or Gmail topic, and the secret), the user's channel lifecycle starts beside the sync. */
+async function startPush(client: Awaited<ReturnType<typeof temporalClient>>, input: SyncUserInput): Promise<string> {
+  const target = input.connector === 'gmail' ? process.env.DOCSYNC_GMAIL_PUSH_TOPIC : process.env.DOCSYNC_PUSH_URL;
+  if (!target || !process.env.DOCSYNC_PUSH_SECRET || !(await loadConnector(input.connector)).watch) return '';
+  const { connector, userId, credentialRef, config } = input;
+  const watch = await startWatchChannels(
+    client,
+    { ref: { connector, userId, credentialRef, config } },
+    { taskQueue: settings().taskQueue },
+  );
+  return `; push channel kept open by ${watch.workflowId}`;
 }
 
 /**
@@ -200,6 +216,8 @@ export async function signalSync(signal: SyncSignalName, connector: string, user
     // workflow still answers the old `cancel` signal for callers that send it.
     if (signal === 'cancel') await handle.cancel();
     else await sendSignal(handle, signal);
+    // A cancelled (disconnected) user's push channel is stopped at the provider too.
+    if (signal === 'cancel') await stopWatchChannels(client, connector, userId);
   } catch (err) {
     if (err instanceof WorkflowNotFoundError) {
       throw new CliError(`no running sync for connector "${connector}" and user "${userId}" (workflow ${workflowId})`, EXIT.notFound);

@@ -1,14 +1,15 @@
 // The Gmail connector: a message is a document (message/rfc822). Listing via messages.list and
 // history.list (listing.ts); content is the raw message, base64url-decoded, which also completes
-// the metadata a listing could not read (metadata.ts).
+// the metadata a listing could not read (metadata.ts). Push: users.watch / users.stop (watch.ts).
 import { gmail_v1 } from '@googleapis/gmail';
-import type { ConnectorContext, DataResult, DocMetadata } from '../../core/contract.js';
+import type { ConnectorContext, DataResult, DocMetadata, WatchChannel, WatchRequest } from '../../core/contract.js';
 import { UnsupportedContentError } from '../../core/errors.js';
 import { FIXED_SCHEDULE, type GoogleApi, type GoogleClientOptions } from '../google/api.js';
 import { GoogleConnector, type PingCall } from '../google/connector.js';
 import { gmailConfigSchema, GMAIL_SCOPES, type GmailConfig } from './config.js';
 import { gmailMilestoneSchema, listGmail, MESSAGE_MIME, type GmailMilestone } from './listing.js';
 import { messageDoc, missingMetadata, rawHeaders } from './metadata.js';
+import { stopMailboxWatch, watchMailbox } from './watch.js';
 
 export class GmailConnector extends GoogleConnector<GmailConfig, GmailMilestone, gmail_v1.Gmail> {
   readonly name = 'gmail';
@@ -20,6 +21,14 @@ export class GmailConnector extends GoogleConnector<GmailConfig, GmailMilestone,
     call: ({ client, call }) => client.users.getProfile({ userId: 'me' }, call),
   };
   protected readonly list = listGmail;
+
+  watch(ctx: ConnectorContext<GmailConfig>, request: WatchRequest): Promise<WatchChannel> {
+    return watchMailbox(ctx, this.open(ctx), request);
+  }
+
+  unwatch(ctx: ConnectorContext<GmailConfig>, _channel: WatchChannel): Promise<void> {
+    return stopMailboxWatch(this.open(ctx));
+  }
 
   protected createClient(options: GoogleClientOptions): gmail_v1.Gmail {
     return new gmail_v1.Gmail(options);

@@ -34,7 +34,7 @@ export abstract class GoogleConnector<Config extends GoogleApiConfig, M, Client>
     return this.fetch(ctx, this.open(ctx), doc);
   }
 
-  private open(ctx: ConnectorContext<Config>): GoogleApi<Client> {
+  protected open(ctx: ConnectorContext<Config>): GoogleApi<Client> {
     return openGoogleApi(ctx, this.name, this.scopes, (options) => this.createClient(options));
   }
 }

@@ -62,6 +62,9 @@ export class FakeDrive {
   /** Files whose downloads/exports stop after this many body bytes and never finish (a dead connection). */
   private readonly stalled = new Map<string, number>();
 
+  /** Called after each change is recorded (push channels, drive-push.ts). */
+  readonly changeListeners: Array<() => void> = [];
+
   /** My Drive's root folder: `files.get('root')` answers it; files.list never returns it. */
   readonly rootId = `0A${crypto.randomBytes(12).toString('base64url')}`;
 
@@ -220,6 +223,7 @@ export class FakeDrive {
   private record(fileId: string): void {
     this.seq += 1;
     this.changes.push({ seq: this.seq, fileId, time: new Date().toISOString() });
+    for (const listener of this.changeListeners) listener();
   }
 
   // ---- routes ---------------------------------------------------------------------------

@@ -35,6 +35,8 @@ export class FakeGmail {
   /** Messages whose retrieval answers 500 (a backend that cannot read them). */
   private readonly unreadable = new Set<string>();
   private readonly history: HistoryRecord[] = [];
+  /** Called after each history record (Pub/Sub push, gmail-push.ts). */
+  readonly changeListeners: Array<() => void> = [];
   private historyId = 4000;
   private minValidHistoryId = 0;
 
@@ -146,6 +148,7 @@ export class FakeGmail {
       message: { id: message.id, threadId: message.threadId, labelIds: [...message.labelIds] },
       labelIds,
     });
+    for (const listener of this.changeListeners) listener();
   }
 
   // ---- routes ---------------------------------------------------------------------------

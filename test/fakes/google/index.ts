@@ -4,6 +4,8 @@ import { FakeHttpServer, type Failure, type LoggedRequest } from './http.js';
 import { FakeOAuth } from './oauth.js';
 import { FakeDrive, GOOGLE_TYPES } from './drive.js';
 import { FakeGmail } from './gmail.js';
+import { FakeDrivePush } from './drive-push.js';
+import { FakeGmailPush } from './gmail-push.js';
 
 export { FakeOAuth, FakeDrive, FakeGmail, GOOGLE_TYPES };
 export type { Failure, LoggedRequest };
@@ -17,11 +19,16 @@ export type FakeGoogleRoute =
   | 'drive.files.list'
   | 'drive.files.get'
   | 'drive.files.export'
+  | 'drive.changes.watch'
+  | 'drive.channels.stop'
   | 'gmail.users.getProfile'
   | 'gmail.messages.list'
   | 'gmail.messages.get'
   | 'gmail.messages.get.metadata'
-  | 'gmail.history.list';
+  | 'gmail.history.list'
+  | 'gmail.users.watch'
+  | 'gmail.users.stop'
+  | 'oauth2.certs';
 
 export interface FakeGoogle {
   /** `http://127.0.0.1:<port>`: the connectors' `apiBaseUrl`. */
@@ -31,6 +38,10 @@ export interface FakeGoogle {
   oauth: FakeOAuth;
   drive: FakeDrive;
   gmail: FakeGmail;
+  /** Drive push channels (changes.watch, channels.stop) and their notifications. */
+  drivePush: FakeDrivePush;
+  /** Gmail users.watch / users.stop and the Pub/Sub push subscription; certs at `<url>/oauth2/v1/certs`. */
+  gmailPush: FakeGmailPush;
   /** Every request answered, in order (route, method, path, query, status, at = epoch ms). */
   requests: LoggedRequest[];
   failNext(route: FakeGoogleRoute, failure: Failure, times?: number): void;
@@ -50,8 +61,12 @@ export async function startFakeGoogle(): Promise<FakeGoogle> {
   const drive = new FakeDrive();
   const gmail = new FakeGmail();
   oauth.register(server);
+  const drivePush = new FakeDrivePush(drive);
+  const gmailPush = new FakeGmailPush(gmail);
   drive.register(server);
   gmail.register(server);
+  drivePush.register(server);
+  gmailPush.register(server);
   const url = await server.listen();
   return {
     url,
@@ -59,6 +74,8 @@ export async function startFakeGoogle(): Promise<FakeGoogle> {
     oauth,
     drive,
     gmail,
+    drivePush,
+    gmailPush,
     requests: server.requests,
     failNext: (route, failure, times) => server.failNext(route, failure, times),
     onNextArrival: (route, action) => server.onNextArrival(route, action),
