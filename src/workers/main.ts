@@ -9,7 +9,6 @@ import { createMetrics, registerFleetGauges, startHealthServer } from './metrics
 import { withRoleFlag } from './roles.js';
 import { installRuntimeOnce } from './runtime.js';
 import { missingSearchAttributes, missingSearchAttributesMessage } from './search-attributes.js';
-import { receiverListen, startReceiver } from '../webhooks/receiver.js';
 
 export interface RunWorkerHooks {
   /** Called once the worker polls (`docsync dev`: from then on a signal drains instead of aborting). */
@@ -57,8 +56,11 @@ export async function runWorker(
         : undefined;
     if (health) logger.info({ url: `${health.url}/metrics` }, 'metrics and health endpoints listening');
     // DOCSYNC_WEBHOOKS_PORT set: this worker also runs the webhook receiver (else `docsync webhooks` does).
+    // Imported only then: its routes load verification libraries (google-auth-library) no role needs.
     const webhooks = environment.DOCSYNC_WEBHOOKS_PORT
-      ? await startReceiver({ ...receiverListen(environment), pool: engine.pool, client: engine.client, logger, env: environment })
+      ? await import('../webhooks/receiver.js').then(({ receiverListen, startReceiver }) =>
+          startReceiver({ ...receiverListen(environment), pool: engine.pool, client: engine.client, logger, env: environment }),
+        )
       : undefined;
     if (webhooks) logger.info({ url: webhooks.url, routes: webhooks.routes }, 'webhook receiver listening');
     logger.info(
