@@ -58,3 +58,6 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 process.exitCode = await main(process.argv);
+// The command is done: a handle a library left open (the Temporal runtime's log forwarding after a
+// worker failed to connect kept the process alive, ignoring SIGTERM) must not keep the CLI running.
+setTimeout(() => process.exit(), 5_000).unref();

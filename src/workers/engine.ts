@@ -14,7 +14,7 @@ import { CredentialStore, secretKeyFrom } from '../store/credentials.js';
 import { createPool } from '../store/db.js';
 import { migrate } from '../store/migrate.js';
 import { installRuntimeOnce } from './runtime.js';
-import type { TemporalConnectOptions } from './temporal-connection.js';
+import { TemporalConnectFailure, type TemporalConnectOptions } from './temporal-connection.js';
 import { createDocsyncWorker, type DocsyncWorkerOptions } from './worker.js';
 
 export interface EngineOptions {
@@ -88,8 +88,14 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     closers.push(() => pool.end());
     const applied = await migrate(pool);
     registerAppQuotas(pool, options.appQuotas, { reserve: (c, blockMs, maxWaitMs) => reserveAppQuota(pool, c, blockMs, maxWaitMs) });
-    const connection = await Connection.connect(connectOptions(options));
+    const connection = await Connection.connect(connectOptions(options)).catch((err: unknown) => {
+      throw new TemporalConnectFailure(err);
+    });
     closers.push(() => connection.close());
+    // The first call proves the credentials: a TLS or API-key refusal surfaces here, not at connect.
+    await connection.workflowService.getSystemInfo({}).catch((err: unknown) => {
+      throw new TemporalConnectFailure(err);
+    });
     const dataConverter = options.payloadCodec ? { payloadCodecs: [options.payloadCodec] } : undefined;
     const client = new Client({ connection, namespace: options.namespace, dataConverter });
     const credentials = options.secretKey ? new CredentialStore(pool, secretKeyFrom(options.secretKey)) : undefined;

@@ -8,6 +8,7 @@ import { engineOptionsFromEnv, readWorkerEnv } from './env.js';
 import { createMetrics, registerFleetGauges, startHealthServer } from './metrics.js';
 import { withRoleFlag } from './roles.js';
 import { installRuntimeOnce } from './runtime.js';
+import { explainConnectionFailure, TemporalConnectFailure } from './temporal-connection.js';
 import { missingSearchAttributes, missingSearchAttributesMessage } from './search-attributes.js';
 
 export interface RunWorkerHooks {
@@ -28,7 +29,11 @@ export async function runWorker(
   const options = engineOptionsFromEnv(env, environment, { logger, metrics });
   // Before the engine installs a default runtime: the SDK's and core's logs become pino lines too.
   installRuntimeOnce(options.runtime?.logLevel, options.runtime?.prometheusBindAddress, logger);
-  const engine = await createEngine(options);
+  const engine = await createEngine(options).catch(async (err: unknown) => {
+    // One line naming what was refused (certificate, API key, address), not the SDK's raw error.
+    if (err instanceof TemporalConnectFailure) throw new Error(await explainConnectionFailure(err.cause, env.temporal), { cause: err });
+    throw err;
+  });
   if (engine.applied.length) logger.info({ applied: engine.applied }, 'migrations applied');
   registerFleetGauges(metrics, { client: engine.client, taskQueue: env.DOCSYNC_TASK_QUEUE, db: engine.pool });
   // Syncs with search attributes would fail their workflow tasks on such a namespace: say how to fix it.

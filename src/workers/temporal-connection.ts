@@ -129,6 +129,14 @@ function probeTls(s: TemporalSettings, timeoutMs = 3_000): Promise<string | unde
 
 const asBuffer = (data: Uint8Array | undefined) => (data ? Buffer.from(data) : undefined);
 
+/** The engine could not connect to Temporal (or the first call was refused); `cause` is the SDK's error. */
+export class TemporalConnectFailure extends Error {
+  constructor(cause: unknown) {
+    super(`cannot connect to Temporal: ${(cause as Error)?.message ?? String(cause)}`, { cause });
+    this.name = 'TemporalConnectFailure';
+  }
+}
+
 /** describeConnectionFailure, with the TLS handshake's own reason when the SDK gave none. */
 export async function explainConnectionFailure(err: unknown, s: TemporalSettings): Promise<string> {
   const handshake = await probeTls(s);

@@ -249,5 +249,11 @@ server_name = "localhost"
       /refused the API key \(TEMPORAL_API_KEY\)/,
     );
     expectOneLineRefusal(await docsync(['status'], { env: keyEnv({}) }), /requires authentication: set TEMPORAL_API_KEY/);
+    // The worker says the same in one line and exits, instead of the SDK's raw error.
+    const worker = await docsync(['worker'], {
+      env: keyEnv({ TEMPORAL_API_KEY: 'wrong-key', DOCSYNC_METRICS_PORT: '0', LOG_LEVEL: 'warn' }),
+    });
+    expectOneLineRefusal(worker, /refused the API key \(TEMPORAL_API_KEY\)/);
+    expect(worker.stderr).not.toContain('wrong-key');
   });
 });

@@ -13,7 +13,6 @@ import { CliError, DEV_ENV_FILE, devEnvKeys, EXIT } from '../context.js';
 const workerModule = () => import('../../workers/main.js');
 
 /** How long the process may linger after the command ended (a handle left open must not hang it). */
-const EXIT_GRACE_MS = 5_000;
 
 /** The dev stack keeps one generated key so stored credentials stay readable across restarts. */
 function devSecretKey(home: string): string {
@@ -154,9 +153,7 @@ async function runDev(flags: { uiPort: string; port: string }): Promise<void> {
       await temporal.stop();
     }
   } finally {
-    releaseSignals();
-    // Whatever the outcome, the command is over: a handle someone left open must not keep it alive.
-    setTimeout(() => process.exit(), EXIT_GRACE_MS).unref();
+    releaseSignals(); // the CLI exits within seconds of the command ending, whatever handle is left (cli/main.ts)
   }
 }
 
