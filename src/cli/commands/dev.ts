@@ -12,8 +12,6 @@ import { CliError, DEV_ENV_FILE, devEnvKeys, EXIT } from '../context.js';
 // Loaded on use: the worker SDK (native core, bundler) takes ~2 s to import.
 const workerModule = () => import('../../workers/main.js');
 
-/** How long the process may linger after the command ended (a handle left open must not hang it). */
-
 /** The dev stack keeps one generated key so stored credentials stay readable across restarts. */
 function devSecretKey(home: string): string {
   const file = path.join(home, 'secret.key');
