@@ -31,6 +31,8 @@ export interface PushPath {
   edit(i: number): string;
   /** Requests the fake answered since the last reset (token refreshes included). */
   calls(): number;
+  /** Those requests per route (and, for webhooks, the receiver's answers), for the table's detail. */
+  breakdown(): string;
   resetCalls(): void;
   /** Waits until notifications on their way were answered and the push is re-armed. */
   settle(): Promise<void>;
@@ -84,6 +86,11 @@ function dropboxCalls(fake: FakeDropbox): number {
   return Object.values(fake.counts).reduce((sum, n) => sum + n, 0);
 }
 
+const perRoute = (counts: Record<string, number>) =>
+  Object.entries(counts)
+    .map(([route, n]) => `${route.replace(/^\/2\//, '')} ${n}`)
+    .join(', ');
+
 export async function dropboxLongpollPath(world: FreshnessWorld, userId: string, edits: number): Promise<PushPath> {
   const { fake, handle } = await dropboxUser(world, userId, edits, { longpoll: true });
   const armed = async () => void (await until('an open longpoll', () => fake.longpoll.open.length === 1));
@@ -94,6 +101,7 @@ export async function dropboxLongpollPath(world: FreshnessWorld, userId: string,
     userId,
     edit: (i) => fake.updateFile(`/Docs/edit-${i}.txt`, editText('dropbox longpoll', i)).id,
     calls: () => dropboxCalls(fake),
+    breakdown: () => perRoute(fake.counts),
     resetCalls: () => fake.resetRecording(),
     settle: armed,
     async stop() {
@@ -113,6 +121,8 @@ export async function dropboxWebhookPath(world: FreshnessWorld, userId: string, 
   const account = rows[0]?.account_id;
   if (!account) throw new Error(`freshness: no Dropbox account recorded for ${userId}`);
   const deliveries = new Set<Promise<unknown>>();
+  // Answers the receiver gave, retries included (409 = refused as a replay inside the window).
+  const answers: Record<string, number> = {};
   const settle = async () => {
     while (deliveries.size > 0) await Promise.allSettled([...deliveries]);
   };
@@ -123,12 +133,15 @@ export async function dropboxWebhookPath(world: FreshnessWorld, userId: string, 
     edit(i) {
       const entry = fake.updateFile(`/Docs/edit-${i}.txt`, editText('dropbox webhook', i));
       // As Dropbox does: one signed notification per change, retried on a non-200 (the 3 s replay window).
-      const sent = deliverDropboxWebhook(`${world.receiverUrl}/dropbox`, world.dropboxAppSecret, { accounts: [account] });
+      const sent = deliverDropboxWebhook(`${world.receiverUrl}/dropbox`, world.dropboxAppSecret, { accounts: [account] }).then((r) => {
+        for (const status of r.statuses) answers[status] = (answers[status] ?? 0) + 1;
+      });
       deliveries.add(sent);
       void sent.finally(() => deliveries.delete(sent));
       return entry.id;
     },
     calls: () => dropboxCalls(fake),
+    breakdown: () => `${perRoute(fake.counts)}; receiver answers ${perRoute(answers)}`,
     resetCalls: () => fake.resetRecording(),
     settle,
     async stop() {
@@ -176,7 +189,10 @@ function googlePath(name: string, connector: 'gdrive' | 'gmail', userId: string,
     name,
     connector,
     userId,
-    calls: () => f.count(),
+    // Less the receiver's fetch of Google's signing keys (OIDC verification, cached, once per receiver
+    // process, not a call on the user's behalf); the breakdown still shows it.
+    calls: () => f.count() - f.count('oauth2.certs'),
+    breakdown: () => perRoute(f.counts()),
     resetCalls: () => f.clearLog(),
     stop,
   };
