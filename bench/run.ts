@@ -83,6 +83,14 @@ const figures: Record<string, (s: BenchServices) => Promise<FigureRow[]>> = {
       headroom: 0.9,
       worker,
     }),
+  // Push paths: 50 edits over 60 s per path (quick: 8 over 8 s); see BENCHMARKS.md "freshness".
+  freshness: async (s) =>
+    (await import('./figures/freshness.js')).freshnessFigure(s, {
+      edits: quick ? 8 : 50,
+      windowMs: quick ? 8_000 : 60_000,
+      worker,
+      quick,
+    }),
 };
 
 async function main(): Promise<void> {
