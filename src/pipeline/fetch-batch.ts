@@ -12,8 +12,8 @@ import { logOutcome, recordOutcomes, resultOf, type DocumentFetchResult, type Pe
 
 /** Documents listed at most this large go into batches; larger or unknown sizes get a child. */
 export const SMALL_DOC_BYTES = 1024 * 1024;
-/** Downloads in flight inside one batch. */
-const BATCH_CONCURRENCY = 4;
+/** Downloads in flight inside one batch: a user has at most batchLanes × this plus maxInFlight children's. */
+export const BATCH_CONCURRENCY = 4;
 
 export interface BatchResult {
   outcomes: Partial<Record<DocumentFetchResult['outcome'], number>>;

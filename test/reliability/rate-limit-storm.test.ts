@@ -1,6 +1,8 @@
 // Rate-limit storm: the fake Dropbox answers 429 + Retry-After on every third call for a while.
 // The sync still completes, no request reaches the fake inside any wait it announced, the waits
-// show as phase `rate-limited` with `nextSyncAt`, and downloads never exceed the user's window.
+// show as phase `rate-limited` with `nextSyncAt`, and downloads never exceed the user's window
+// (batch lanes × a batch's downloads, plus the children's maxInFlight: pages whose batches hand
+// documents back start children while the next page's batch still runs).
 import { describe, expect, it } from 'vitest';
 import { concurrencyAfterWaits, maxConcurrentDownloads, requestsInsideWaits } from '../../scripts/chaos/waits.js';
 import type { SyncStatus } from '../../src/workflows/types.js';
@@ -8,9 +10,12 @@ import { FakeDropbox } from '../fakes/dropbox/server.js';
 import { eventually, useHarness } from '../support/harness.js';
 import { documents } from '../support/sample.js';
 import { signalSync } from '../../src/workflows/client.js';
+import { BATCH_CONCURRENCY } from '../../src/pipeline/fetch-batch.js';
 
 const FILES = 60;
-const WINDOW = 8;
+const BATCH_LANES = 1;
+const MAX_CHILDREN = 4;
+const WINDOW = BATCH_LANES * BATCH_CONCURRENCY + MAX_CHILDREN;
 
 describe('rate-limit storm on a real Temporal + Postgres', () => {
   const fake = new FakeDropbox();
@@ -45,7 +50,7 @@ describe('rate-limit storm on a real Temporal + Postgres', () => {
       userId: 'storm',
       credentialRef: ref,
       config: { apiBaseUrl: fakeUrl, pageSize: 10 },
-      options: { syncIntervalSeconds: 3600, maxInFlight: WINDOW },
+      options: { syncIntervalSeconds: 3600, maxInFlight: MAX_CHILDREN, batchLanes: BATCH_LANES },
     });
 
     const limited: SyncStatus[] = [];
