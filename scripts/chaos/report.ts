@@ -1,4 +1,5 @@
 // Options, the counted outcome of a chaos run, the pass/fail verdict and the printed summary.
+import { userDownloadLimit } from '../../src/pipeline/fetch-batch.js';
 import type { SyncCounters } from '../../src/workflows/types.js';
 import type { ListingCheck, StoreCheck } from './verify.js';
 
@@ -9,6 +10,8 @@ export interface ChaosOptions {
   restartPostgres: boolean;
   pageSize: number;
   maxInFlight: number;
+  /** Batch activities at once (the workflow's `batchLanes`). */
+  batchLanes: number;
   /** 429 + Retry-After on every `every`-th download (and listing) call, `times` times, before the disruptions. */
   storm: { every: number; times: number; retryAfterSeconds: number } | false;
   schedule: 'spread' | 'burst';
@@ -26,6 +29,7 @@ export const FULL_RUN: Omit<ChaosOptions, 'log' | 'seed'> = {
   restartPostgres: true,
   pageSize: 100,
   maxInFlight: 20,
+  batchLanes: 4,
   storm: { every: 3, times: 12, retryAfterSeconds: 2 },
   schedule: 'spread',
   burstGapMs: 3000,
@@ -81,8 +85,8 @@ export function judge(o: ChaosOptions, f: ChaosFindings): ChaosReport {
   if (f.listing.pagesRepeated > kills) failures.push(`${f.listing.pagesRepeated} pages asked twice for ${kills} kills`);
   if (f.waits.inside)
     failures.push(`${f.waits.inside} requests inside announced rate-limit waits: ${f.waits.insideDetails.slice(0, 5).join('; ')}`);
-  if (f.waits.maxConcurrentDownloads > o.maxInFlight)
-    failures.push(`${f.waits.maxConcurrentDownloads} downloads at once, window is ${o.maxInFlight}`);
+  if (f.waits.maxConcurrentDownloads > userDownloadLimit(o))
+    failures.push(`${f.waits.maxConcurrentDownloads} downloads at once, window is ${userDownloadLimit(o)}`);
   const survived = failures.length === 0 ? kills : 0;
   const { log: _log, ...options } = o;
   return { ...f, options, killsSurvived: survived, ok: failures.length === 0, failures };
@@ -93,7 +97,7 @@ export function formatReport(r: ChaosReport): string {
   const survived = (kind: DisruptionRecord['kind'], planned: boolean) =>
     !planned ? 'not run' : restarts(kind) === 1 && r.ok ? 'survived' : restarts(kind) === 1 ? 'done, but the run failed' : 'did not happen';
   const lines = [
-    `chaos: ${r.options.docs} documents, page size ${r.options.pageSize}, window ${r.options.maxInFlight}, seed ${r.options.seed}, ${(r.durationMs / 1000).toFixed(1)} s`,
+    `chaos: ${r.options.docs} documents, page size ${r.options.pageSize}, window ${r.options.maxInFlight} children + ${r.options.batchLanes} batch lanes, seed ${r.options.seed}, ${(r.durationMs / 1000).toFixed(1)} s`,
     `  worker kill -9:              ${r.killsSurvived}/${r.options.kills} survived (${r.disruptions
       .filter((d) => d.kind === 'kill')
       .map((d) => `${d.detail}@${d.docsStored}`)
@@ -108,7 +112,7 @@ export function formatReport(r: ChaosReport): string {
     `  pages served / committed:    ${r.listing.pagesServed} / ${r.store.syncRuns.pages} (sync_runs rows ${r.store.syncRuns.rows}, upserts ${r.store.syncRuns.upserts})`,
     `  change feed:                 ${r.store.changes.upserts} upserts + ${r.store.changes.contents} contents, ${r.store.changes.docsWithoutFullFeed} docs incomplete; a live cursor reader missed ${r.feedMissedByLiveReader}`,
     `  rate-limit waits announced:  ${r.waits.announced}; requests during waits: ${r.waits.inside} (+${r.waits.inFlightAtAnnouncement} already in flight when announced)`,
-    `  downloads at once:           max ${r.waits.maxConcurrentDownloads}, right after a wait ${r.waits.maxConcurrentAfterWaits} (window ${r.options.maxInFlight})`,
+    `  downloads at once:           max ${r.waits.maxConcurrentDownloads}, right after a wait ${r.waits.maxConcurrentAfterWaits} (window ${userDownloadLimit(r.options)})`,
     `  workflow counters:           ${JSON.stringify(r.counters)}`,
     r.ok ? 'chaos: PASS' : `chaos: FAIL\n  - ${r.failures.join('\n  - ')}`,
   ];

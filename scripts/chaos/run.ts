@@ -96,7 +96,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       ...USER,
       credentialRef,
       config: { apiBaseUrl: fakeUrl, pageSize: o.pageSize },
-      options: { once: true, maxInFlight: o.maxInFlight, syncIntervalSeconds: 3600 },
+      options: { once: true, maxInFlight: o.maxInFlight, batchLanes: o.batchLanes, syncIntervalSeconds: 3600 },
     };
     const handle = await client.workflow.start('syncUser', {
       taskQueue: 'docsync-chaos',

@@ -12,8 +12,13 @@ import { logOutcome, recordOutcomes, resultOf, type DocumentFetchResult, type Pe
 
 /** Documents listed at most this large go into batches; larger or unknown sizes get a child. */
 export const SMALL_DOC_BYTES = 1024 * 1024;
-/** Downloads in flight inside one batch: a user has at most batchLanes × this plus maxInFlight children's. */
+/** Downloads in flight inside one batch. */
 export const BATCH_CONCURRENCY = 4;
+
+/** Most downloads one user can have at the source at once: its batch lanes' plus its children's. */
+export function userDownloadLimit(o: { batchLanes: number; maxInFlight: number }): number {
+  return o.batchLanes * BATCH_CONCURRENCY + o.maxInFlight;
+}
 
 export interface BatchResult {
   outcomes: Partial<Record<DocumentFetchResult['outcome'], number>>;

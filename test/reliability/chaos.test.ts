@@ -14,6 +14,7 @@ describe('chaos: crashes and restarts during a Dropbox sync', () => {
       restartPostgres: true,
       pageSize: 40,
       maxInFlight: 20,
+      batchLanes: 4,
       storm: { every: 3, times: 3, retryAfterSeconds: 1 },
       schedule: 'burst',
       burstGapMs: 1000,

@@ -10,12 +10,12 @@ import { FakeDropbox } from '../fakes/dropbox/server.js';
 import { eventually, useHarness } from '../support/harness.js';
 import { documents } from '../support/sample.js';
 import { signalSync } from '../../src/workflows/client.js';
-import { BATCH_CONCURRENCY } from '../../src/pipeline/fetch-batch.js';
+import { userDownloadLimit } from '../../src/pipeline/fetch-batch.js';
 
 const FILES = 60;
 const BATCH_LANES = 1;
 const MAX_CHILDREN = 4;
-const WINDOW = BATCH_LANES * BATCH_CONCURRENCY + MAX_CHILDREN;
+const WINDOW = userDownloadLimit({ batchLanes: BATCH_LANES, maxInFlight: MAX_CHILDREN });
 
 describe('rate-limit storm on a real Temporal + Postgres', () => {
   const fake = new FakeDropbox();
