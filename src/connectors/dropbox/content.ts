@@ -51,9 +51,9 @@ export function openContent(
       );
       if (!res.ok) {
         // Same shape as the SDK's errors, so one mapping handles both.
-        throw new DropboxResponseError(res.status, res.headers, parseJsonOrText(await res.text()));
+        throw new DropboxResponseError(res.status, res.headers(), parseJsonOrText(await res.text()));
       }
-      const result = parseJsonOrText(res.headers.get('dropbox-api-result') ?? '') as DownloadResult & ExportResult;
+      const result = parseJsonOrText(res.header('dropbox-api-result') ?? '') as DownloadResult & ExportResult;
       const described = route === 'files/export' ? (result.export_metadata ?? {}) : result;
       const name = typeof described?.name === 'string' ? described.name : doc.title;
       const size = typeof described?.size === 'number' ? described.size : res.contentLength;

@@ -8,6 +8,7 @@ import https from 'node:https';
 import { Dropbox } from 'dropbox';
 import type { ChangeWait, ConnectorContext } from '../../core/contract.js';
 import { TransientError } from '../../core/errors.js';
+import { toFetchHeaders } from '../shared/fetch-with-timeout.js';
 import type { DropboxConfig } from './config.js';
 import { CONNECTOR_NAME, DropboxApiError, toDocsyncError } from './errors.js';
 import { resolveDropboxUrl, type SdkResponse } from './fetch.js';
@@ -68,8 +69,7 @@ function longpollFetch(options: LongpollFetchOptions) {
         res.on('end', () => {
           clearTimeout(deadline);
           const body = Buffer.concat(parts);
-          const headers = new Headers();
-          for (const [name, value] of Object.entries(res.headers)) if (typeof value === 'string') headers.set(name, value);
+          const headers = toFetchHeaders(res.headers);
           const status = res.statusCode ?? 0;
           resolve({
             ok: status >= 200 && status < 300,

@@ -4,7 +4,9 @@
 // Failures become TransientError with a caller-given label; request URLs (which may carry
 // secrets in their query string) never appear in messages. guardStream puts the same idle timeout
 // on a body some SDK already opened (gaxios `responseType: 'stream'`). Both report progress.
-import { PassThrough, Readable } from 'node:stream';
+import http, { type IncomingHttpHeaders } from 'node:http';
+import https from 'node:https';
+import { PassThrough, type Readable } from 'node:stream';
 import { TransientError, type ErrorContext } from '../../core/errors.js';
 
 export interface BufferedResponse {
@@ -18,7 +20,10 @@ export interface BufferedResponse {
 export interface StreamingResponse {
   ok: boolean;
   status: number;
-  headers: Headers;
+  /** One response header (joined with ", " when repeated). */
+  header(name: string): string | undefined;
+  /** All response headers, built on demand (error responses). */
+  headers(): Headers;
   /** Declared Content-Length, when the server sent one. */
   contentLength?: number;
   /** The body; errors with TransientError when it stalls or ends short of Content-Length. */
@@ -55,103 +60,86 @@ export async function fetchBuffered(
   }
 }
 
-/** fetch with a deadline for the headers and an idle timeout between body chunks. */
-export async function fetchStreaming(
+export interface StreamingRequest {
+  method: string;
+  headers: Record<string, string>;
+}
+
+/**
+ * One request over node:http(s) with a deadline for the headers and an idle timeout between body
+ * chunks. Not `fetch`: for a 2 KiB document its Request/Response/Headers objects and the WHATWG
+ * stream → async generator → Readable hops cost more worker CPU than the transfer itself (the
+ * content profile in BENCHMARKS.md); here the body is the socket's own stream behind one guard.
+ */
+export function fetchStreaming(
   url: string,
-  init: RequestInit,
+  init: StreamingRequest,
   options: BoundedFetchOptions & { headersTimeoutMs: number; idleTimeoutMs: number },
 ): Promise<StreamingResponse> {
-  const controller = new AbortController();
-  let timeoutReason: string | undefined;
-  const abortFor = (reason: string) => {
-    timeoutReason = reason;
-    controller.abort();
-  };
-  const onCallerAbort = () => controller.abort(options.signal?.reason);
-  options.signal?.addEventListener('abort', onCallerAbort, { once: true });
-  if (options.signal?.aborted) onCallerAbort();
-  const release = () => options.signal?.removeEventListener('abort', onCallerAbort);
-
-  const headersTimer = setTimeout(() => abortFor(`no response headers within ${options.headersTimeoutMs} ms`), options.headersTimeoutMs);
-  let res: Response;
-  try {
-    res = await fetch(url, { ...init, signal: controller.signal });
-  } catch (err) {
-    release();
-    throw translateFetchFailure(err, options, () => timeoutReason);
-  } finally {
-    clearTimeout(headersTimer);
-  }
-
-  const declared = res.headers.get('content-length');
-  const contentLength = declared !== null && /^\d+$/.test(declared) ? Number(declared) : undefined;
-  const chunks = res.body
-    ? guardedChunks(res.body, { ...options, contentLength, abortFor, timeoutReason: () => timeoutReason, release })
-    : emptyChunks(release);
-  const body = Readable.from(chunks, { objectMode: false });
-  return {
-    ok: res.ok,
-    status: res.status,
-    headers: res.headers,
-    contentLength,
-    body,
-    text: async (maxBytes = 64 * 1024) => {
-      const parts: Buffer[] = [];
-      let size = 0;
-      for await (const chunk of body) {
-        parts.push(chunk as Buffer);
-        size += (chunk as Buffer).length;
-        if (size >= maxBytes) break;
-      }
-      body.destroy();
-      return Buffer.concat(parts).subarray(0, maxBytes).toString('utf8');
-    },
-  };
+  return new Promise((resolve, reject) => {
+    const target = new URL(url);
+    const transport = target.protocol === 'http:' ? http : https;
+    let timeoutReason: string | undefined;
+    const req = transport.request(target, { method: init.method, headers: init.headers });
+    const onCallerAbort = () => req.destroy(options.signal?.reason as Error);
+    const release = () => options.signal?.removeEventListener('abort', onCallerAbort);
+    const headersTimer = setTimeout(() => {
+      timeoutReason = `no response headers within ${options.headersTimeoutMs} ms`;
+      req.destroy();
+    }, options.headersTimeoutMs);
+    req.on('error', (err) => {
+      clearTimeout(headersTimer);
+      release();
+      reject(translateFetchFailure(err, options, () => timeoutReason));
+    });
+    req.on('response', (res) => {
+      clearTimeout(headersTimer);
+      const declared = res.headers['content-length'];
+      const contentLength = declared !== undefined && /^\d+$/.test(declared) ? Number(declared) : undefined;
+      const body = guardStream(res, { ...options, contentLength });
+      body.once('close', release);
+      const status = res.statusCode ?? 0;
+      resolve({
+        ok: status >= 200 && status < 300,
+        status,
+        header: (name) => headerValue(res.headers[name.toLowerCase()]),
+        headers: () => toFetchHeaders(res.headers),
+        contentLength,
+        body,
+        text: (maxBytes) => readText(body, maxBytes),
+      });
+    });
+    options.signal?.addEventListener('abort', onCallerAbort, { once: true });
+    if (options.signal?.aborted) onCallerAbort();
+    req.end();
+  });
 }
 
-async function* emptyChunks(release: () => void): AsyncGenerator<Buffer> {
-  release();
-  yield* [];
+/** A node:http header set as WHATWG Headers (what the SDKs' error types expect). */
+export function toFetchHeaders(headers: IncomingHttpHeaders): Headers {
+  const out = new Headers();
+  for (const [name, value] of Object.entries(headers)) {
+    const joined = headerValue(value);
+    if (joined !== undefined) out.set(name, joined);
+  }
+  return out;
 }
 
-async function* guardedChunks(
-  stream: ReadableStream<Uint8Array>,
-  opts: BoundedFetchOptions & {
-    idleTimeoutMs: number;
-    contentLength?: number;
-    abortFor(reason: string): void;
-    timeoutReason(): string | undefined;
-    release(): void;
-  },
-): AsyncGenerator<Buffer> {
-  const reader = stream.getReader();
-  let received = 0;
-  let finished = false;
-  try {
-    for (;;) {
-      const idleTimer = setTimeout(() => opts.abortFor(`no data for ${opts.idleTimeoutMs} ms after ${received} bytes`), opts.idleTimeoutMs);
-      let step: ReadableStreamReadResult<Uint8Array>;
-      try {
-        step = await reader.read();
-      } catch (err) {
-        throw translateFetchFailure(err, opts, opts.timeoutReason, `after ${received} bytes`);
-      } finally {
-        clearTimeout(idleTimer);
-      }
-      if (step.done) break;
-      received += step.value.byteLength;
-      opts.onProgress?.(received);
-      yield Buffer.from(step.value.buffer, step.value.byteOffset, step.value.byteLength);
-    }
-    finished = true;
-    if (opts.contentLength !== undefined && received !== opts.contentLength) {
-      throw new TransientError(`${opts.label}: body ended after ${received} of ${opts.contentLength} bytes`, opts.context);
-    }
-  } finally {
-    opts.release();
-    // The consumer stopped early (destroy/break): let the connection go.
-    if (!finished) await reader.cancel().catch(() => undefined);
+function headerValue(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value.join(', ') : value;
+}
+
+/** Reads (at most maxBytes of) a body as text, then lets the connection go. */
+async function readText(body: Readable, maxBytes = 64 * 1024): Promise<string> {
+  const parts: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    parts.push(chunk as Buffer);
+    size += (chunk as Buffer).length;
+    if (size >= maxBytes) break;
   }
+  body.destroy();
+  return Buffer.concat(parts).subarray(0, maxBytes).toString('utf8');
 }
 
 /**
@@ -159,7 +147,7 @@ async function* guardedChunks(
  * reading → the source is destroyed and the returned stream errors with TransientError. A consumer
  * that stops reading (backpressure) is not a stall. Source errors become TransientError too.
  */
-export function guardStream(source: Readable, options: BoundedFetchOptions & { idleTimeoutMs: number }): Readable {
+export function guardStream(source: Readable, options: BoundedFetchOptions & { idleTimeoutMs: number; contentLength?: number }): Readable {
   const out = new PassThrough();
   let received = 0;
   let timer: NodeJS.Timeout | undefined;
@@ -190,7 +178,8 @@ export function guardStream(source: Readable, options: BoundedFetchOptions & { i
   });
   source.on('end', () => {
     disarm();
-    out.end();
+    if (options.contentLength === undefined || received === options.contentLength) return void out.end();
+    out.destroy(new TransientError(`${options.label}: body ended after ${received} of ${options.contentLength} bytes`, options.context));
   });
   source.on('error', fail);
   out.on('close', () => {
