@@ -54,7 +54,7 @@ export function createActivities(deps: ActivityDeps) {
   const pipeline: FetchDocumentDeps = {
     pool: deps.pool,
     blobs: deps.blobs,
-    extract: (filePath, mimeType, options) => extractText(filePath, mimeType, { ...options, tikaUrl: deps.tikaUrl }),
+    extract: (input, mimeType, options) => extractText(input, mimeType, { ...options, tikaUrl: deps.tikaUrl }),
     limits: { maxBytes: deps.limits?.maxBytes ?? DEFAULT_MAX_BYTES, maxTextBytes: deps.limits?.maxTextBytes ?? DEFAULT_MAX_TEXT_BYTES },
   };
 

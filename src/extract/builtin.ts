@@ -6,6 +6,7 @@ import { detectContentType } from './detect.js';
 import { extractDocx } from './docx.js';
 import { extractEmail } from './email.js';
 import { extractHtml } from './html.js';
+import { toExtractInput, type ExtractInput } from './input.js';
 import { extractOffice, OFFICE_EXTENSIONS } from './office.js';
 import { extractPdf } from './pdf.js';
 import { extractPlainText } from './plain-text.js';
@@ -42,13 +43,14 @@ export function extractorFor(mimeType: string): Extractor | undefined {
 }
 
 export async function extractBuiltIn(
-  filePath: string,
+  source: string | ExtractInput,
   declaredMimeType: string,
   options: ExtractOptions,
   depth = 0,
 ): Promise<ExtractedText> {
+  const { path: filePath, bytes } = toExtractInput(source);
   const resolved = resolveOptions(options, depth);
-  const detected = await detectContentType(filePath, declaredMimeType, options.fileName);
+  const detected = await detectContentType(filePath, declaredMimeType, options.fileName, bytes);
   const extractor = extractorFor(detected.mimeType);
   if (!extractor) {
     throw new UnsupportedContentError(`no built-in text extractor for ${detected.mimeType} (${detected.source})`);
@@ -57,6 +59,7 @@ export async function extractBuiltIn(
     options: resolved,
     mimeType: detected.mimeType,
     charset: detected.charset,
+    bytes,
     extractNested: (nestedPath, nestedType, fileName) => extractBuiltIn(nestedPath, nestedType, { ...options, fileName }, depth + 1),
   };
   resolved.signal?.throwIfAborted();

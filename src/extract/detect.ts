@@ -36,7 +36,13 @@ export function parseMimeType(value: string | undefined): { base: string; charse
   return { base: base.trim().toLowerCase(), charset };
 }
 
-export async function detectContentType(filePath: string, declaredMimeType: string, fileName?: string): Promise<DetectedType> {
+/** `inMemory`, the whole file when the caller holds it, is sniffed instead of opening the file. */
+export async function detectContentType(
+  filePath: string,
+  declaredMimeType: string,
+  fileName?: string,
+  inMemory?: Buffer,
+): Promise<DetectedType> {
   const declared = parseMimeType(declaredMimeType);
   const hint = !GENERIC_TYPES.has(declared.base)
     ? { mimeType: declared.base, source: 'declared' as const }
@@ -46,8 +52,8 @@ export async function detectContentType(filePath: string, declaredMimeType: stri
       })();
 
   // Loaded on first use (≈ 11 MiB): an idle activity worker does not hold it.
-  const { fileTypeFromFile } = await import('file-type');
-  const sniffed = await fileTypeFromFile(filePath);
+  const { fileTypeFromBuffer, fileTypeFromFile } = await import('file-type');
+  const sniffed = inMemory ? await fileTypeFromBuffer(inMemory) : await fileTypeFromFile(filePath);
   if (sniffed) {
     const container = CONTAINERS[sniffed.mime];
     if (hint && container?.(hint.mimeType)) return { ...hint, charset: declared.charset };

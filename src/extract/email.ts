@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { AddressObject, Attachment, ParsedMail } from 'mailparser';
 import { DocsyncError } from '../core/errors.js';
 import { checkInputSize } from './input-cap.js';
-import { readPrefix } from './plain-text.js';
+import { readPrefix } from './input.js';
 import { TextBudget } from './truncate.js';
 import { MAX_NESTING_DEPTH, type Extractor, type ExtractorContext } from './types.js';
 
@@ -15,7 +15,7 @@ export const extractEmail: Extractor = async (filePath, ctx) => {
   await checkInputSize(filePath, ctx);
   const mail = await (
     await mailParser()
-  )(createReadStream(filePath), {
+  )(ctx.bytes ?? createReadStream(filePath), {
     skipTextToHtml: true,
     skipTextLinks: true,
     skipImageLinks: true,
@@ -49,8 +49,8 @@ function headerBlock(mail: ParsedMail): string {
  * The header block of a message file without reading its body (Tika's plain-text output has
  * the body and attachments only). Reads at most 64 KiB; headers are decoded by mailparser.
  */
-export async function readEmailHeaderBlock(filePath: string): Promise<string> {
-  const { bytes } = await readPrefix(filePath, 64 * 1024);
+export async function readEmailHeaderBlock(filePath: string, inMemory?: Buffer): Promise<string> {
+  const { bytes } = await readPrefix(filePath, 64 * 1024, inMemory);
   const end = bytes.indexOf('\r\n\r\n') >= 0 ? bytes.indexOf('\r\n\r\n') : bytes.indexOf('\n\n');
   const head = end >= 0 ? bytes.subarray(0, end) : bytes;
   return headerBlock(await (await mailParser())(Buffer.concat([head, Buffer.from('\r\n\r\n')])));

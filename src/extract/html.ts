@@ -1,7 +1,8 @@
 // HTML and XHTML through `html-to-text`: readable text without markup, scripts or styles.
 import type { HtmlToTextOptions } from 'html-to-text';
 import type { Extractor } from './types.js';
-import { decode, encodingOf, readPrefix } from './plain-text.js';
+import { readPrefix } from './input.js';
+import { decode, encodingOf } from './plain-text.js';
 
 const baseOptions: HtmlToTextOptions = {
   wordwrap: false,
@@ -22,7 +23,7 @@ export const HTML_INPUT_CAP = 16 * 1024 * 1024;
 
 /** Only the first `min(maxInputBytes, 16 MiB)` of a huge page are converted; the result is flagged truncated. */
 export const extractHtml: Extractor = async (filePath, ctx) => {
-  const { bytes, complete } = await readPrefix(filePath, Math.min(ctx.options.maxInputBytes, HTML_INPUT_CAP));
+  const { bytes, complete } = await readPrefix(filePath, Math.min(ctx.options.maxInputBytes, HTML_INPUT_CAP), ctx.bytes);
   const html = decode(bytes, encodingOf(bytes, ctx.charset));
   // Our own cap decides; html-to-text's default limit would cut silently at 16 Mi chars.
   // Loaded on first use (≈ 9 MiB): an idle activity worker does not hold it.

@@ -8,17 +8,20 @@
 // files over `maxInputBytes`; zip-based formats are checked against `maxUnzippedBytes` and
 // `maxZipEntries` before any library inflates them.
 import { extractBuiltIn } from './builtin.js';
+import type { ExtractInput } from './input.js';
 import { extractWithTika } from './tika.js';
 import type { ExtractedText, ExtractOptions } from './types.js';
 
 export { detectContentType, type DetectedType } from './detect.js';
 export { extractBuiltIn } from './builtin.js';
+export type { ExtractInput } from './input.js';
 export { extractWithTika, TikaError } from './tika.js';
 export { truncate } from './truncate.js';
 export * from './types.js';
 
-export async function extractText(filePath: string, mimeType: string, options: ExtractOptions): Promise<ExtractedText> {
+/** `source`: the file's path, or the path with the file's whole content when the caller holds it in memory. */
+export async function extractText(source: string | ExtractInput, mimeType: string, options: ExtractOptions): Promise<ExtractedText> {
   const tikaUrl = options.tikaUrl ?? process.env.TIKA_URL;
-  if (tikaUrl) return extractWithTika(filePath, mimeType, { ...options, tikaUrl });
-  return extractBuiltIn(filePath, mimeType, options);
+  if (tikaUrl) return extractWithTika(source, mimeType, { ...options, tikaUrl });
+  return extractBuiltIn(source, mimeType, options);
 }

@@ -5,7 +5,7 @@ import type { ExtractorContext } from './types.js';
 
 /** Throws UnsupportedContentError when the file is over `maxInputBytes`. */
 export async function checkInputSize(filePath: string, ctx: ExtractorContext): Promise<number> {
-  const { size } = await fs.stat(filePath);
+  const size = ctx.bytes?.length ?? (await fs.stat(filePath)).size;
   if (size > ctx.options.maxInputBytes) {
     throw new UnsupportedContentError(
       `${ctx.mimeType} of ${size} bytes is over the ${ctx.options.maxInputBytes}-byte cap of the built-in extractor (use Tika for large files)`,

@@ -1,7 +1,7 @@
 // Text formats (plain text, Markdown, CSV, JSON, XML, source code...): the text is the content.
 // Only the prefix that can fit in the text cap is read, so huge logs never load whole.
-import { promises as fs } from 'node:fs';
 import { UnsupportedContentError } from '../core/errors.js';
+import { readPrefix } from './input.js';
 import type { Extractor } from './types.js';
 
 /**
@@ -13,9 +13,10 @@ const inputBytesFor = (maxTextBytes: number, encoding: string) =>
 
 export const extractPlainText: Extractor = async (filePath, ctx) => {
   const max = ctx.options.maxTextBytes;
-  let { bytes, complete } = await readPrefix(filePath, inputBytesFor(max, 'utf-8'));
+  let { bytes, complete } = await readPrefix(filePath, inputBytesFor(max, 'utf-8'), ctx.bytes);
   const encoding = encodingOf(bytes, ctx.charset);
-  if (!complete && encoding.startsWith('utf-16')) ({ bytes, complete } = await readPrefix(filePath, inputBytesFor(max, encoding)));
+  if (!complete && encoding.startsWith('utf-16'))
+    ({ bytes, complete } = await readPrefix(filePath, inputBytesFor(max, encoding), ctx.bytes));
   if (!encoding.startsWith('utf-16') && looksBinary(bytes)) {
     throw new UnsupportedContentError(`content declared as ${ctx.mimeType} looks binary (NUL bytes)`);
   }
@@ -32,25 +33,6 @@ function utf8Boundary(bytes: Buffer, limit: number): number {
   let end = Math.min(limit, bytes.length);
   while (end > 0 && end < bytes.length && (bytes[end] & 0xc0) === 0x80) end--;
   return end;
-}
-
-/** Reads at most `limit` bytes; `complete` is false when the file is longer. */
-export async function readPrefix(filePath: string, limit: number): Promise<{ bytes: Buffer; complete: boolean }> {
-  const handle = await fs.open(filePath, 'r');
-  try {
-    const { size } = await handle.stat();
-    const length = Math.min(size, limit);
-    const bytes = Buffer.alloc(length);
-    let offset = 0;
-    while (offset < length) {
-      const { bytesRead } = await handle.read(bytes, offset, length - offset, offset);
-      if (bytesRead === 0) break;
-      offset += bytesRead;
-    }
-    return { bytes: bytes.subarray(0, offset), complete: size <= limit };
-  } finally {
-    await handle.close();
-  }
 }
 
 export function encodingOf(bytes: Buffer, charset: string | undefined): string {

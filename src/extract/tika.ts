@@ -8,6 +8,7 @@ import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { TransientError, UnsupportedContentError } from '../core/errors.js';
 import { detectContentType } from './detect.js';
 import { readEmailHeaderBlock } from './email.js';
+import { toExtractInput, type ExtractInput } from './input.js';
 import { truncate } from './truncate.js';
 import { DEFAULT_TIKA_TIMEOUT_MS, resolveOptions, type ExtractedText, type ExtractOptions } from './types.js';
 
@@ -26,14 +27,16 @@ export class TikaError extends Error {
 /** Types for which "no text" means "nothing to extract" (no OCR configured), not an empty document. */
 const NO_TEXT_MEANS_UNSUPPORTED = /^(image|audio|video|font)\/|^application\/(octet-stream|zip|x-tar|gzip|x-7z-compressed)$/;
 
+/** In-memory bytes (a small staged body) spare the file reads of detection and e-mail headers; the upload streams the file. */
 export async function extractWithTika(
-  filePath: string,
+  source: string | ExtractInput,
   declaredMimeType: string,
   options: ExtractOptions & { tikaUrl: string },
 ): Promise<ExtractedText> {
+  const { path: filePath, bytes } = toExtractInput(source);
   const { maxTextBytes, signal } = resolveOptions(options);
   const timeoutMs = options.tikaTimeoutMs ?? DEFAULT_TIKA_TIMEOUT_MS;
-  const detected = await detectContentType(filePath, declaredMimeType, options.fileName);
+  const detected = await detectContentType(filePath, declaredMimeType, options.fileName, bytes);
   const url = new URL('tika', options.tikaUrl.endsWith('/') ? options.tikaUrl : `${options.tikaUrl}/`);
   const timeout = AbortSignal.timeout(timeoutMs);
   const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
@@ -88,7 +91,7 @@ export async function extractWithTika(
   }
   let text = body.text.replace(/[ \t]*\n[ \t]*\n(\s*\n)+/g, '\n\n').trim();
   // Tika's text has the message body and attachments but none of the headers.
-  if (detected.mimeType === 'message/rfc822') text = `${await readEmailHeaderBlock(filePath)}\n\n${text}`;
+  if (detected.mimeType === 'message/rfc822') text = `${await readEmailHeaderBlock(filePath, bytes)}\n\n${text}`;
   const result = truncate(text, maxTextBytes, detected.mimeType);
   return { ...result, truncated: result.truncated || !body.complete };
 }

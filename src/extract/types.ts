@@ -81,6 +81,8 @@ export interface ExtractorContext {
   mimeType: string;
   /** Charset from the declared type, for text formats. */
   charset?: string;
+  /** The whole file when the caller holds it in memory: text formats and e-mail read it instead of the file. */
+  bytes?: Buffer;
   /** Extracts an embedded file (an e-mail attachment) with the same caps, one level deeper. */
   extractNested(filePath: string, declaredMimeType: string, fileName?: string): Promise<ExtractedText>;
 }

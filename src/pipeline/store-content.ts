@@ -4,12 +4,14 @@
 import path from 'node:path';
 import type { DataResult } from '../core/contract.js';
 import { TransientError, UnsupportedContentError } from '../core/errors.js';
+import type { ExtractInput } from '../extract/input.js';
 import type { ExtractedText, ExtractOptions } from '../extract/types.js';
 import type { BlobStore, StagedBlob } from '../store/blobs.js';
 import type { DocumentRow } from '../store/documents.js';
 import { keepsStoredText } from './fetch-decision.js';
 
-export type ExtractFn = (filePath: string, mimeType: string, options: ExtractOptions) => Promise<ExtractedText>;
+/** `input.bytes`: the whole body when the blob store kept it in memory (small bodies), so extraction need not read the file back. */
+export type ExtractFn = (input: ExtractInput, mimeType: string, options: ExtractOptions) => Promise<ExtractedText>;
 
 export interface ContentLimits {
   /** Download cap: larger bodies are skipped, nothing kept. */
@@ -67,7 +69,7 @@ async function extractStaged(
     const extracted =
       blob.size === 0
         ? { text: '', truncated: false }
-        : await deps.extract(blob.path, mimeType, {
+        : await deps.extract({ path: blob.path, bytes: blob.bytes }, mimeType, {
             maxTextBytes: deps.limits.maxTextBytes,
             signal,
             // Blob paths have no extension: the name lets Markdown/CSV/e-mail be recognised.

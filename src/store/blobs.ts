@@ -1,5 +1,5 @@
 // Content-addressed blob store: bodies stream to a temp file while hashed, then are renamed
-// to <dir>/<sha256[0..2]>/<sha256>. Never holds a whole body in memory. Paths are derived
+// to <dir>/<sha256[0..2]>/<sha256>. Never holds a whole body over 64 KiB in memory. Paths are derived
 // from the sha256 alone (never from a document's name), so no source name can escape `dir`.
 // Writing is two steps so a batch pays for durability once: `stage` writes and hashes without
 // flushing, `persist` fsyncs a whole batch's files together, renames them and syncs their folders.
@@ -19,7 +19,17 @@ export interface StoredBlob {
 /** Written and hashed, not yet durable nor under its hash: `path` is a temp file (readable, e.g. for extraction). */
 export interface StagedBlob extends StoredBlob {
   staged: true;
+  /** The whole body, when it is at most SMALL_BODY_BYTES: extraction reads it instead of the temp file. */
+  bytes?: Buffer;
 }
+
+/**
+ * Bodies up to this size stay in memory while staged (a batch of 25 holds at most 1.6 MiB), so the
+ * extract step does not open and read back the file just written. Larger bodies keep nothing, not
+ * even a head: type sniffing (`file-type`) may read far past any fixed head (it walks zip entries and
+ * skips ID3 tags), so only a whole body sniffs exactly like the file.
+ */
+export const SMALL_BODY_BYTES = 64 * 1024;
 
 const SHA256 = /^[0-9a-f]{64}$/;
 
@@ -55,6 +65,8 @@ export class BlobStore {
     const tmp = path.join(this.tempDir, randomUUID());
     const hash = createHash('sha256');
     let size = 0;
+    // Chunks are kept only while the body still fits SMALL_BODY_BYTES; the first chunk past it drops them.
+    let chunks: Buffer[] | undefined = [];
     const meter = new Transform({
       transform(chunk: Buffer, _enc, done) {
         size += chunk.length;
@@ -63,12 +75,16 @@ export class BlobStore {
           return;
         }
         hash.update(chunk);
+        if (size <= SMALL_BODY_BYTES) chunks?.push(chunk);
+        else chunks = undefined;
         done(null, chunk);
       },
     });
     try {
       await pipeline(source, meter, createWriteStream(tmp), { signal: options.signal });
-      return { sha256: hash.digest('hex'), size, path: tmp, staged: true };
+      // A copy: a chunk may be a view into a larger buffer the source still holds.
+      const bytes = chunks && Buffer.concat(chunks, size);
+      return { sha256: hash.digest('hex'), size, path: tmp, staged: true, bytes };
     } catch (err) {
       await fs.rm(tmp, { force: true });
       source.destroy();

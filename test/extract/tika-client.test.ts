@@ -1,5 +1,6 @@
 // The Tika client against a fake Tika on 127.0.0.1: the wire request (PUT /tika, Accept
 // text/plain, streamed body), the status mapping, the timeout, and TIKA_URL selection.
+import { promises as fs } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -66,6 +67,20 @@ describe('Tika client', () => {
     expect(seen[0].headers['content-disposition']).toBe('attachment; filename="report.pdf"');
     expect(seen[0].headers['transfer-encoding']).toBe('chunked'); // streamed, not buffered
     expect(seen[0].body.subarray(0, 5).toString()).toBe('%PDF-');
+  });
+
+  it('given the body in memory (a small staged blob), the request and the text are those of the file', async () => {
+    reply = text(200, 'body text from the fake Tika\n');
+    const file = fixturePath('message.eml');
+    const options = { maxTextBytes: 1000, tikaUrl: url, fileName: 'mail/message.eml' };
+    const fromFile = await extractText(file, 'application/octet-stream', options);
+    const inMemory = await extractText({ path: file, bytes: await fs.readFile(file) }, 'application/octet-stream', options);
+    expect(inMemory).toEqual(fromFile);
+    expect(inMemory.mimeType).toBe('message/rfc822');
+    expect(inMemory.text).toMatch(/^Subject: .+\n[\s\S]*body text from the fake Tika$/); // headers read from the bytes
+    expect(seen).toHaveLength(2);
+    expect(seen[1].headers).toMatchObject({ 'content-type': seen[0].headers['content-type'], 'transfer-encoding': 'chunked' });
+    expect(seen[1].body).toEqual(seen[0].body); // the upload still streams the file
   });
 
   it('given an empty tikaUrl option, the built-ins run even when TIKA_URL is set', async () => {
