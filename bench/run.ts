@@ -1,6 +1,7 @@
 // `npm run bench [-- --quick] [-- --only listing,content]`: starts Postgres, a Temporal dev server
 // and generated Dropbox fakes, measures every figure side by side, prints one table with targets
 // and writes bench/results.json. Exits 0 whether targets hold or not (CI shows, never gates).
+import { existsSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import os from 'node:os';
 import { ceilingFigure } from './figures/ceiling.js';
@@ -14,6 +15,7 @@ import { streamingFigure } from './figures/streaming.js';
 import { usersFigure } from './figures/users.js';
 import { workerMemoryFigure } from './figures/worker-memory.js';
 import { startBenchServices, type BenchServices } from './services.js';
+import { COMPILED_MAIN } from './worker-process.js';
 import { printTable, writeResults, type FigureRow } from './table.js';
 
 const quick = process.argv.includes('--quick');
@@ -28,7 +30,10 @@ const usersWorkers = workersArg ? workersArg.split(',').map(Number) : [1, 2];
 const usersK = usersArg ? usersArg.split(',').map(Number) : quick ? [1, 5] : [1, 10, 100, 1000];
 
 // Tuned settings (see BENCHMARKS.md for the before/after runs that chose them).
-const worker = { maxConcurrentActivities: 20, dbPoolMax: 10 };
+// The production worker: compiled dist/ as the image runs it (npm run build) when there is one, else
+// under tsx (its loader thread and on-the-fly transpiling cost RSS and CPU; `--tsx` forces it).
+const compiled = existsSync(COMPILED_MAIN) && !process.argv.includes('--tsx');
+const worker = { maxConcurrentActivities: 20, dbPoolMax: 10, compiled };
 const window = 20;
 // The issue's workload: 2,000 × 2 KiB + 20 × 1 MiB .txt (quick: 100 + 2).
 const contentCorpus = { count: quick ? 100 : 2000, fileSize: 2048, extra: { count: quick ? 2 : 20, fileSize: 2 ** 20 } };
@@ -96,7 +101,7 @@ const figures: Record<string, (s: BenchServices) => Promise<FigureRow[]>> = {
 async function main(): Promise<void> {
   const started = performance.now();
   console.log(
-    `docsync bench${quick ? ' (quick)' : ''}: ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}`,
+    `docsync bench${quick ? ' (quick)' : ''}: ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}, worker ${compiled ? `compiled dist/ (built ${statSync(COMPILED_MAIN).mtime.toISOString().slice(0, 16)}Z)` : 'under tsx (no dist/, or --tsx)'}`,
   );
   const services = await startBenchServices();
   const rows: FigureRow[] = [];

@@ -24,12 +24,15 @@ import { eventually, TEST_SECRET_KEY, useHarness, type Harness } from '../suppor
 
 /**
  * A request that arrived this soon after the refusal left was already on its way (as in
- * scripts/chaos/waits.ts). The fake sees arrivals only: a call that passed the other worker's gate
- * before the hold was stored (38 ms after the refusal in that run) reached the fake up to 207 ms after
- * the refusal on a CI machine with two CPU burners beside the suite, so 100 ms was a quiet-machine
- * assumption. Requests decided after the hold was visible would arrive for the whole 2 s wait.
+ * scripts/chaos/waits.ts). The fake sees arrivals only, and it runs in the test process, whose
+ * event loop also runs the second worker and the harness worker: a call that passed the other
+ * worker's gate before the hold was stored reached the fake 207 ms after the refusal in one CI run
+ * with two CPU burners, and 487–796 ms after it (hold stored 338 ms after the refusal) in a run at
+ * load 10–13. A gate that let calls through would send them for the whole wait (each lane downloads
+ * every few tens of ms), so what arrives later than this is what the check is for: the 30 s Drive
+ * pause leaves 29 s of it, the 2 s waits 1 s.
  */
-const IN_FLIGHT_MS = 250;
+const IN_FLIGHT_MS = 1_000;
 const RETRY_AFTER_S = 2;
 /** Drive's 403 rate limits carry no Retry-After: a download then pauses for the fixed 30 s. */
 const FIXED_PAUSE_MS = 30_000;
@@ -39,8 +42,11 @@ type HttpFailure = Exclude<Failure, 'network'>;
 
 interface Refusal {
   name: string;
-  failure: () => HttpFailure;
+  /** `armedAt`: when the refusal was queued at the fake (a refusal naming an absolute time counts from it). */
+  failure: (armedAt: number) => HttpFailure;
   waitMs: number;
+  /** The announced wait ends at armedAt + waitMs (the message names the time), not waitMs after the refusal. */
+  fromArming?: true;
 }
 
 const REFUSALS: Record<'gdrive' | 'gmail', Refusal[]> = {
@@ -61,11 +67,12 @@ const REFUSALS: Record<'gdrive' | 'gmail', Refusal[]> = {
     {
       // Gmail names the time in the message: "User-rate limit exceeded.  Retry after <RFC 3339>".
       name: '403 userRateLimitExceeded',
-      failure: () => ({
+      failure: (armedAt) => ({
         ...(googleFailures.userRateLimit() as HttpFailure),
-        message: `User-rate limit exceeded.  Retry after ${new Date(Date.now() + RETRY_AFTER_S * 1000).toISOString()}`,
+        message: `User-rate limit exceeded.  Retry after ${new Date(armedAt + RETRY_AFTER_S * 1000).toISOString()}`,
       }),
       waitMs: RETRY_AFTER_S * 1000,
+      fromArming: true,
     },
   ],
 };
@@ -78,11 +85,11 @@ interface Inside {
   sentInside: LoggedRequest[];
 }
 
-function requestsInside(log: LoggedRequest[], waitMs: number): Inside[] {
+function requestsInside(log: LoggedRequest[], refusal: Refusal, armedAt: number): Inside[] {
   return log
     .filter((r) => r.status === 429 || r.status === 403)
     .map((limited) => {
-      const wait = { from: limited.at, until: limited.at + waitMs };
+      const wait = { from: limited.at, until: (refusal.fromArming ? armedAt : limited.at) + refusal.waitMs };
       const strict = log.filter((r) => r !== limited && r.route !== 'oauth.token' && r.receivedAt > wait.from && r.receivedAt < wait.until);
       return { wait, strict, sentInside: strict.filter((r) => r.receivedAt - wait.from > IN_FLIGHT_MS) };
     });
@@ -158,7 +165,7 @@ describe('rate-limit gate per credential (Google, two workers, two lanes each)',
     for (let i = 0; i < files; i++) add(i);
     // The fake account keeps the earlier cases' documents: a new user lists them all.
     const total = (inAccount[connector] += files);
-    const userId = `gq2-storm-${connector}-${refusal.failure().status}`;
+    const userId = `gq2-storm-${connector}-${refusal.failure(0).status}`;
     const ref = await credential(connector, userId);
     fake.clearLog();
     const handle = await h.startSync({
@@ -180,18 +187,18 @@ describe('rate-limit gate per credential (Google, two workers, two lanes each)',
       30_000,
       20,
     );
-    let armed = false;
+    let armedAt = 0;
     const second = await secondWorker(h, connector, userId, ref, config(), (n) => {
       // Both workers are downloading now: the next download (from either) is told to wait.
-      if (n !== 3 || armed) return;
-      fake.failNext(route, refusal.failure(), 1);
-      armed = true;
+      if (n !== 3 || armedAt) return;
+      armedAt = Date.now();
+      fake.failNext(route, refusal.failure(armedAt), 1);
     });
     await eventually(async () => {
       const s = await h.status(handle);
       return s.phase === 'idle' && s.inFlight === 0 && s.counters.fetched + s.counters.unchanged >= total;
     }, 90_000 + refusal.waitMs);
-    const report = requestsInside(fake.requests, refusal.waitMs);
+    const report = requestsInside(fake.requests, refusal, armedAt);
     const { rows } = await h.pool.query('SELECT retry_at, updated_at FROM rate_limit_holds WHERE credential_key = $1', [
       `credential:${ref}`,
     ]);
