@@ -45,6 +45,8 @@ export interface FakeDropboxOptions {
   account?: FakeDropboxAccount;
   /** An app-wide request budget across every token (share one instance between fakes: one app). */
   appBudget?: FakeAppBudget;
+  /** users/get_current_account's account_id (default: a fresh one per fake, as every Dropbox account has its own). */
+  accountId?: string;
 }
 
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse, body: Buffer, call: number) => Promise<void> | void;
@@ -53,6 +55,7 @@ export class FakeDropbox {
   readonly appKey: string;
   readonly appSecret: string;
   readonly refreshToken: string;
+  readonly accountId: string;
   tokenExpiresIn: number;
   /** Requests per route path, e.g. counts['/2/files/list_folder/continue']. */
   counts: Record<string, number> = {};
@@ -76,6 +79,7 @@ export class FakeDropbox {
     this.appSecret = options.appSecret ?? `secret${randomBytes(12).toString('hex')}`;
     this.refreshToken = options.refreshToken ?? `rt-${randomBytes(24).toString('base64url')}`;
     this.tokenExpiresIn = options.tokenExpiresIn ?? 14400;
+    this.accountId = options.accountId ?? `dbid:${randomBytes(30).toString('base64url')}`;
     this.account = options.account ?? new FakeDropboxAccount();
     this.appBudget = options.appBudget;
     this.currentToken = this.issueAccessToken();
@@ -388,7 +392,7 @@ export class FakeDropbox {
 
   private currentAccount(): DropboxJson {
     return {
-      account_id: 'dbid:AAH4f99T0taONIb-OurWxbNQ6ywGRopQngc',
+      account_id: this.accountId,
       name: {
         given_name: 'Franz',
         surname: 'Ferdinand',
