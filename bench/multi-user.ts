@@ -7,6 +7,7 @@ import pLimit from 'p-limit';
 import type { Pool } from 'pg';
 import type { CredentialStore } from '../src/store/credentials.js';
 import { GeneratedDropboxAccount } from '../test/fakes/dropbox/corpus.js';
+import { FakeDropboxHost } from '../test/fakes/dropbox/host.js';
 import { FakeDropbox, type FakeRoute } from '../test/fakes/dropbox/server.js';
 import { sampleLockWaits, type LockWaits } from './lock-waits.js';
 import { cpuMeter, type CpuShares } from './proc-stats.js';
@@ -83,15 +84,16 @@ const STORM_ROUTES: FakeRoute[] = [
 export async function runUsers(services: BenchServices, deployment: UsersDeployment, opts: UsersRunOptions): Promise<UsersRunResult> {
   const { credentials, pool, taskQueue, workers } = deployment;
   const prefix = `${opts.name}_${Date.now().toString(36)}`;
-  const fakes: FakeDropbox[] = [];
+  // One API host for every user, as in a deployment (one connection pool), one account each under it.
+  const host = new FakeDropboxHost();
   try {
+    await host.start();
     const inputs = [];
     for (let u = 0; u < opts.users; u++) {
       const userId = `${prefix}_u${u}`;
       // One account per user: its own tokens (a storm hits one credential only) and its own bytes.
       const fake = new FakeDropbox({ account: new GeneratedDropboxAccount({ count: opts.docsPerUser, fileSize: 2048, salt: userId }) });
-      fakes.push(fake);
-      const { url } = await fake.start();
+      const url = host.mount(userId, fake);
       if (opts.storm && u === 0) {
         for (const route of STORM_ROUTES) fake.inject(route, { kind: 'rate-limit', retryAfterSeconds: 1 }, { every: 1 });
       }
@@ -153,7 +155,7 @@ export async function runUsers(services: BenchServices, deployment: UsersDeploym
       locks: lockWaits,
     };
   } finally {
-    await Promise.allSettled(fakes.map((f) => f.stop()));
+    await host.stop();
   }
 }
 

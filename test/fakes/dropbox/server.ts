@@ -99,7 +99,7 @@ export class FakeDropbox {
   // ---- lifecycle ----------------------------------------------------------------------
 
   async start(): Promise<{ url: string }> {
-    this.server = http.createServer((req, res) => void this.handle(req, res));
+    this.server = http.createServer((req, res) => this.serve(req, res));
     await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
     const { port } = this.server.address() as AddressInfo;
     return { url: `http://127.0.0.1:${port}` };
@@ -111,6 +111,11 @@ export class FakeDropbox {
     this.server = undefined;
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  /** Answers one request (paths as Dropbox's: /2/…, /oauth2/token): for a server of several fakes (host.ts). */
+  serve(req: http.IncomingMessage, res: http.ServerResponse): void {
+    void this.handle(req, res);
   }
 
   // ---- account API for tests ------------------------------------------------------------
