@@ -2,6 +2,7 @@
 // sniffed with `file-type`; text formats have no magic, so for them the declared type (or the
 // file name's extension) decides.
 import { mimeTypeFromName } from '../connectors/shared/mime.js';
+import { readPrefix } from './input.js';
 
 export interface DetectedType {
   /** Lower-case type without parameters. */
@@ -54,11 +55,22 @@ export async function detectContentType(
   // Loaded on first use (≈ 11 MiB): an idle activity worker does not hold it.
   const { fileTypeFromBuffer, fileTypeFromFile } = await import('file-type');
   const sniffed = inMemory ? await fileTypeFromBuffer(inMemory) : await fileTypeFromFile(filePath);
-  if (sniffed) {
+  if (sniffed && !(sniffed.mime === 'audio/mpeg' && (await startsWithUtf16Bom(filePath, inMemory)))) {
     const container = CONTAINERS[sniffed.mime];
     if (hint && container?.(hint.mimeType)) return { ...hint, charset: declared.charset };
     return { mimeType: sniffed.mime, source: 'sniffed' };
   }
   if (hint) return { ...hint, charset: declared.charset };
+  if (sniffed) return { mimeType: 'text/plain', source: 'sniffed' }; // a UTF-16 BOM (above)
   return { mimeType: 'application/octet-stream', source: 'unknown' };
+}
+
+/**
+ * A UTF-16 byte-order mark (FF FE, FE FF) is also a valid MPEG audio frame header, which `file-type`
+ * reports as audio/mpeg ("mp1"): text saved as UTF-16 by Windows tools would be skipped as audio.
+ * With a BOM in front, the declared type or the name decides, and else it is plain text.
+ */
+async function startsWithUtf16Bom(filePath: string, inMemory?: Buffer): Promise<boolean> {
+  const { bytes } = await readPrefix(filePath, 2, inMemory);
+  return (bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff);
 }

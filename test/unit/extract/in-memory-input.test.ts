@@ -45,6 +45,12 @@ const generatedCases: Case[] = [
     mimeType: 'text/plain',
     textual: true,
   },
+  {
+    name: 'utf16le.txt',
+    body: Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('wide text '.repeat(20), 'utf16le')]),
+    mimeType: 'text/plain',
+    textual: true,
+  },
   { name: 'big.html', body: Buffer.from(`<p>${'otters '.repeat(10_000)}</p>`), mimeType: 'text/html', textual: true },
 ];
 

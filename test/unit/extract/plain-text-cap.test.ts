@@ -41,11 +41,21 @@ describe('plain text at the text cap', () => {
     expect(result).toMatchObject({ text: 'é'.repeat(8), truncated: false });
   });
 
-  it('still reads twice the cap of UTF-16, where one output byte takes two input bytes', async () => {
-    // Big-endian: a little-endian BOM (FF FE) is sniffed as an MPEG audio frame before any extractor runs.
-    const utf16 = Buffer.concat([Buffer.from([0xfe, 0xff]), Buffer.from('abcdefghij'.repeat(4), 'utf16le').swap16()]);
+  it.each([
+    { order: 'big-endian', bom: [0xfe, 0xff], swap: true },
+    // FF FE is also an MPEG audio frame header: file-type says audio/mpeg, the BOM says text.
+    { order: 'little-endian', bom: [0xff, 0xfe], swap: false },
+  ])('still reads twice the cap of $order UTF-16, where one output byte takes two input bytes', async ({ bom, swap }) => {
+    const units = Buffer.from('abcdefghij'.repeat(4), 'utf16le');
+    const utf16 = Buffer.concat([Buffer.from(bom), swap ? units.swap16() : units]);
     const result = await extract('wide.txt', utf16, 32);
     expect(result).toMatchObject({ text: 'abcdefghij'.repeat(4).slice(0, 32), truncated: true });
+  });
+
+  it('reads little-endian UTF-16 with no declared type and no extension as plain text, not as MPEG audio', async () => {
+    const utf16 = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('Grüße aus Köln', 'utf16le')]);
+    const result = await extract('notes', utf16, 1000, 'application/octet-stream');
+    expect(result).toMatchObject({ text: 'Grüße aus Köln', truncated: false, mimeType: 'text/plain' });
   });
 
   it('stores a large file as the first cap bytes, from a read of the cap only', async () => {
