@@ -6,7 +6,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createWriteStream, promises as fs } from 'node:fs';
 import path from 'node:path';
-import { Readable, Transform } from 'node:stream';
+import { addAbortSignal, Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { UnsupportedContentError } from '../core/errors.js';
 
@@ -57,34 +57,42 @@ export class BlobStore {
 
   /** Streams `body` to a temp file while hashing it; nothing is flushed yet. Over `maxBytes` → UnsupportedContentError. */
   async stage(body: Readable | Buffer, options: { maxBytes: number; signal?: AbortSignal }): Promise<StagedBlob> {
-    const source = Buffer.isBuffer(body) ? Readable.from([body]) : body;
     if (Buffer.isBuffer(body) && body.length > options.maxBytes) {
       throw new UnsupportedContentError(`content of ${body.length} bytes exceeds the ${options.maxBytes}-byte download cap`);
     }
+    const source = Buffer.isBuffer(body) ? Readable.from([body]) : body;
+    if (options.signal) addAbortSignal(options.signal, source);
     await this.ensureDir(this.tempDir);
     const tmp = path.join(this.tempDir, randomUUID());
     const hash = createHash('sha256');
     let size = 0;
-    // Chunks are kept only while the body still fits SMALL_BODY_BYTES; the first chunk past it drops them.
-    let chunks: Buffer[] | undefined = [];
-    const meter = new Transform({
-      transform(chunk: Buffer, _enc, done) {
-        size += chunk.length;
-        if (size > options.maxBytes) {
-          done(new UnsupportedContentError(`content exceeds the ${options.maxBytes}-byte download cap`));
-          return;
-        }
-        hash.update(chunk);
-        if (size <= SMALL_BODY_BYTES) chunks?.push(chunk);
-        else chunks = undefined;
-        done(null, chunk);
-      },
-    });
+    const take = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > options.maxBytes) throw new UnsupportedContentError(`content exceeds the ${options.maxBytes}-byte download cap`);
+      hash.update(chunk);
+      return chunk;
+    };
+    const chunks = source[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
     try {
-      await pipeline(source, meter, createWriteStream(tmp), { signal: options.signal });
-      // A copy: a chunk may be a view into a larger buffer the source still holds.
-      const bytes = chunks && Buffer.concat(chunks, size);
-      return { sha256: hash.digest('hex'), size, path: tmp, staged: true, bytes };
+      // Read up to SMALL_BODY_BYTES into memory first: a small body (most documents) is then written
+      // with one writeFile, no write stream, and kept for extraction.
+      const head: Buffer[] = [];
+      for (let step = await chunks.next(); ; step = await chunks.next()) {
+        if (step.done) {
+          const bytes = Buffer.concat(head, size); // a copy: a chunk may be a view into a larger buffer the source still holds
+          await fs.writeFile(tmp, bytes);
+          return { sha256: hash.digest('hex'), size, path: tmp, staged: true, bytes };
+        }
+        head.push(take(step.value));
+        if (size > SMALL_BODY_BYTES) break;
+      }
+      // A larger body: what was read, then the rest, streamed to the file.
+      async function* rest(): AsyncGenerator<Buffer> {
+        yield* head.splice(0);
+        for (let step = await chunks.next(); !step.done; step = await chunks.next()) yield take(step.value);
+      }
+      await pipeline(rest(), createWriteStream(tmp), { signal: options.signal });
+      return { sha256: hash.digest('hex'), size, path: tmp, staged: true };
     } catch (err) {
       await fs.rm(tmp, { force: true });
       source.destroy();
